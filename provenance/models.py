@@ -1,0 +1,284 @@
+"""Value types shared by the whole library.
+
+Everything here is a frozen, slotted dataclass or a ``str`` enum: reports and
+their parts are values that renderers, policies and tests can compare and
+serialise without touching c2pa.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+IPTC_DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+
+class Verdict(str, Enum):
+    """The five outcomes of verifying one file (DESIGN.md, "Verdicts and exit codes")."""
+
+    TRUSTED = "trusted"
+    VALID_UNTRUSTED = "valid_untrusted"
+    INVALID = "invalid"
+    NO_CREDENTIALS = "no_credentials"
+    UNREADABLE = "unreadable"
+
+    @property
+    def exit_code(self) -> int:
+        """The process exit code scripts rely on for this verdict."""
+        return _EXIT_CODES[self]
+
+    @property
+    def severity(self) -> int:
+        """Rank for "worst of several files": invalid > unreadable > no_credentials > ..."""
+        return _SEVERITY[self]
+
+    @property
+    def is_intact(self) -> bool:
+        """True when the credential verified cryptographically (trusted or not)."""
+        return self in (Verdict.TRUSTED, Verdict.VALID_UNTRUSTED)
+
+
+_EXIT_CODES = {
+    Verdict.TRUSTED: 0,
+    Verdict.VALID_UNTRUSTED: 10,
+    Verdict.INVALID: 11,
+    Verdict.NO_CREDENTIALS: 12,
+    Verdict.UNREADABLE: 13,
+}
+_SEVERITY = {
+    Verdict.TRUSTED: 0,
+    Verdict.VALID_UNTRUSTED: 1,
+    Verdict.NO_CREDENTIALS: 2,
+    Verdict.UNREADABLE: 3,
+    Verdict.INVALID: 4,
+}
+
+
+def worst_verdict(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Verdict:
+    """The most severe verdict of several files; ``trusted`` for none."""
+    return max(verdicts, key=lambda v: v.severity, default=Verdict.TRUSTED)
+
+
+class DigitalSourceType(str, Enum):
+    """IPTC digital source types used by C2PA actions (C2PA 2.x, 18.5 "Digital source type")."""
+
+    DIGITAL_CAPTURE = "digitalCapture"
+    COMPUTATIONAL_CAPTURE = "computationalCapture"
+    NEGATIVE_FILM = "negativeFilm"
+    POSITIVE_FILM = "positiveFilm"
+    PRINT = "print"
+    MINOR_HUMAN_EDITS = "minorHumanEdits"
+    HUMAN_EDITS = "humanEdits"
+    COMPOSITE_CAPTURE = "compositeCapture"
+    ALGORITHMICALLY_ENHANCED = "algorithmicallyEnhanced"
+    DIGITAL_CREATION = "digitalCreation"
+    DATA_DRIVEN_MEDIA = "dataDrivenMedia"
+    TRAINED_ALGORITHMIC_MEDIA = "trainedAlgorithmicMedia"
+    ALGORITHMIC_MEDIA = "algorithmicMedia"
+    SCREEN_CAPTURE = "screenCapture"
+    VIRTUAL_RECORDING = "virtualRecording"
+    COMPOSITE = "composite"
+    COMPOSITE_SYNTHETIC = "compositeSynthetic"
+    COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = "compositeWithTrainedAlgorithmicMedia"
+
+    @property
+    def uri(self) -> str:
+        """The full IPTC URI written into manifests."""
+        return IPTC_DIGITAL_SOURCE_TYPE + self.value
+
+    @property
+    def is_ai(self) -> bool:
+        """Whether this source type means a trained model made or changed content."""
+        return self in _AI_SOURCE_TYPES
+
+    @classmethod
+    def parse(cls, value: str | None) -> DigitalSourceType | None:
+        """Accept a bare term or a full IPTC URI; unknown values give None."""
+        if not value:
+            return None
+        term = value.rsplit("/", 1)[-1]
+        try:
+            return cls(term)
+        except ValueError:
+            return None
+
+
+_AI_SOURCE_TYPES = frozenset(
+    {
+        DigitalSourceType.TRAINED_ALGORITHMIC_MEDIA,
+        DigitalSourceType.COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
+        DigitalSourceType.ALGORITHMICALLY_ENHANCED,
+        DigitalSourceType.COMPOSITE_SYNTHETIC,
+    }
+)
+
+
+def source_type_is_ai(value: str | None) -> bool:
+    """True when a digitalSourceType string (term or URI) names AI involvement."""
+    parsed = DigitalSourceType.parse(value)
+    return parsed is not None and parsed.is_ai
+
+
+class ExtentMethod(str, Enum):
+    """How an extent was obtained: from pixels, or from a mask the signer supplied."""
+
+    MEASURED = "measured"
+    DECLARED = "declared"
+
+
+class Relationship(str, Enum):
+    """C2PA ingredient relationships (C2PA 2.x, 15.7 "Ingredient")."""
+
+    PARENT_OF = "parentOf"
+    COMPONENT_OF = "componentOf"
+    INPUT_TO = "inputTo"
+
+
+class TrainingPreference(str, Enum):
+    """CAWG training-and-data-mining choices."""
+
+    ALLOWED = "allowed"
+    NOT_ALLOWED = "notAllowed"
+    CONSTRAINED = "constrained"
+
+
+@dataclass(frozen=True, slots=True)
+class GeoLocation:
+    """A capture position; only kept when the photographer opts in (``--keep-location``)."""
+
+    latitude: float
+    longitude: float
+    altitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureFacts:
+    """How the pixels came to be: source type plus camera facts from EXIF."""
+
+    source: str | None = None
+    make: str | None = None
+    model: str | None = None
+    lens: str | None = None
+    taken_at: str | None = None
+    location: GeoLocation | None = None
+
+    @property
+    def has_camera(self) -> bool:
+        """True when any camera fact is known."""
+        return any((self.make, self.model, self.lens, self.taken_at))
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A box in relative coordinates: fractions (0..1) of width and height, origin top-left."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def area(self) -> float:
+        """Area as a fraction of the image."""
+        return self.width * self.height
+
+
+@dataclass(frozen=True, slots=True)
+class Extent:
+    """How much of the picture one edit touched.
+
+    ``area_fraction`` is None when it could not be known (never a made-up number).
+    ``measured_area_fraction`` keeps the pixel measurement next to a declared mask.
+    """
+
+    area_fraction: float | None
+    method: ExtentMethod
+    regions: tuple[Region, ...] = ()
+    magnitude: float | None = None
+    measured_area_fraction: float | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One entry of a ``c2pa.actions.v2`` assertion, in our terms."""
+
+    action: str
+    digital_source_type: str | None = None
+    software_agent: str | None = None
+    description: str | None = None
+    extent: Extent | None = None
+    when: str | None = None
+
+    @property
+    def ai(self) -> bool:
+        """True when the action declares a trained-AI (or AI-enhanced) source type."""
+        return source_type_is_ai(self.digital_source_type)
+
+
+@dataclass(frozen=True, slots=True)
+class SignerSummary:
+    """Who signed, as readers will show it, and how far that can be believed."""
+
+    name: str | None
+    organization: str | None
+    issuer: str | None
+    signed_at: str | None
+    trusted: bool
+    algorithm: str | None = None
+    timestamp_trusted: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A validation status that is not a success, explained in plain words."""
+
+    code: str
+    explanation: str
+    severity: str = "failure"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """An ingredient: an earlier version or component, with its own history."""
+
+    title: str | None
+    relationship: str
+    verdict: Verdict
+    capture: CaptureFacts | None = None
+    actions: tuple[Action, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
+    signer: SignerSummary | None = None
+    thumbnail: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AISummary:
+    """The AI disclosure of the active manifest at a glance."""
+
+    generated: bool = False
+    edited: bool = False
+    area_fraction: float | None = None
+    tools: tuple[str, ...] = ()
+    observed_area_fraction: float | None = None
+    consistent: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything verification learnt about one file; renderers turn it into text/JSON/HTML."""
+
+    file: str
+    verdict: Verdict
+    signer: SignerSummary | None = None
+    capture: CaptureFacts | None = None
+    ai: AISummary = field(default_factory=AISummary)
+    actions: tuple[Action, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    statements: tuple[str, ...] = ()
+    title: str | None = None
+    format: str | None = None
+    training: str | None = None
+    remote_url: str | None = None
+    thumbnail: bytes | None = field(default=None, repr=False)
