@@ -1,0 +1,87 @@
+"""What every command shares: error reporting, exit codes, passphrases, consoles.
+
+Users see one clear sentence and what to do, on stderr; never a traceback, never
+locals or secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn, TypeVar
+
+import typer
+
+T = TypeVar("T")
+
+EXIT_INTERNAL = 1
+
+
+def err(message: str) -> None:
+    """One line to stderr."""
+    typer.echo(message, err=True)
+
+
+def fail(message: str, hint: str | None = None, code: int = EXIT_INTERNAL) -> NoReturn:
+    """Report an error on stderr and exit."""
+    err(f"error: {message}")
+    if hint:
+        err(f"hint: {hint}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Turn library errors into a message and exit 1; unexpected ones too, without locals."""
+    from provenance.errors import ProvenanceError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except ProvenanceError as exc:
+        fail(exc.message, exc.hint)
+    except KeyboardInterrupt:
+        fail("interrupted", code=130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence before a traceback
+        fail(
+            f"internal error ({type(exc).__name__}). This is a bug in provenance.",
+            "Please report it with the command you ran (not your key or passphrase).",
+        )
+
+
+def run(fn: Callable[[], T]) -> T:
+    """Call ``fn`` under :func:`guarded`."""
+    with guarded():
+        return fn()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def passphrase(*, confirm: bool = False) -> bytes:
+    """The key passphrase from PROVENANCE_KEY_PASSPHRASE, or a hidden prompt on a terminal."""
+    from provenance.config import PASSPHRASE_ENV
+
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value:
+        return value.encode("utf-8")
+    if not sys.stdin.isatty():
+        fail(
+            "no passphrase for the signing key.",
+            f"Set {PASSPHRASE_ENV}, or run the command in a terminal to type it.",
+        )
+    typed = typer.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm)
+    return str(typed).encode("utf-8")
+
+
+def use_color() -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def terminal_width() -> int:
+    """Width to lay text out for: the terminal's, or 100 when piped."""
+    import shutil
+
+    return max(40, min(160, shutil.get_terminal_size((100, 24)).columns))

@@ -1,0 +1,77 @@
+"""``provenance trust``: the roots that make a signer "trusted" on this machine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from provenance_cli._common import err, fail, run
+
+app = typer.Typer(help="Trust anchors: whose signatures you accept as identities.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(pem: Annotated[Path, typer.Argument(help="Root certificate(s), PEM; bundles are fine.")]) -> None:
+    """Trust the CA certificates in a PEM file (non-CA and expired ones are refused, with reasons)."""
+    from provenance.config import home_dir
+    from provenance.trust import add_anchors
+
+    def go() -> None:
+        added, refused = add_anchors(home_dir(), pem)
+        for anchor in added:
+            err(f"trusted: {anchor.subject} (until {anchor.not_after[:10]}) id {anchor.id}")
+        for item in refused:
+            err(f"refused: {item.subject}: {item.reason}")
+        if not added:
+            fail("no certificate was added.", "A trust anchor must be a valid CA certificate.")
+
+    run(go)
+
+
+@app.command("list")
+def list_(fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text") -> None:
+    """List trusted roots."""
+    from provenance.config import home_dir
+    from provenance.trust import list_anchors
+
+    def go() -> None:
+        anchors = list_anchors(home_dir())
+        if fmt == "json":
+            typer.echo(
+                json.dumps(
+                    [
+                        {
+                            "id": a.id,
+                            "subject": a.subject,
+                            "organization": a.organization,
+                            "not_after": a.not_after,
+                            "fingerprint_sha256": a.fingerprint_sha256,
+                        }
+                        for a in anchors
+                    ],
+                    indent=2,
+                )
+            )
+            return
+        if not anchors:
+            err("No trust anchors. Add one with: provenance trust add ROOT.pem")
+        for a in anchors:
+            typer.echo(f"{a.id}  {a.subject}  (until {a.not_after[:10]})")
+
+    run(go)
+
+
+@app.command("remove")
+def remove(anchor_id: Annotated[str, typer.Argument(help="The id shown by 'trust list'.")]) -> None:
+    """Stop trusting a root."""
+    from provenance.config import home_dir
+    from provenance.trust import remove_anchor
+
+    def go() -> None:
+        for a in remove_anchor(home_dir(), anchor_id):
+            err(f"removed: {a.subject}")
+
+    run(go)

@@ -1,0 +1,77 @@
+"""``provenance verify``: check files and print the "what's real" report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from provenance_cli._common import fail, run, terminal_width, use_color
+
+
+def verify(
+    files: Annotated[list[Path], typer.Argument(help="Images to verify.", show_default=False)],
+    trust: Annotated[
+        list[Path] | None,
+        typer.Option("--trust", help="A root certificate (PEM) to trust for this call. Repeatable."),
+    ] = None,
+    sidecar: Annotated[
+        Path | None, typer.Option("--sidecar", help="A detached manifest (.c2pa) for the file.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, json or html.")
+    ] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    ] = None,
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote",
+            help="UNSAFE for privacy: fetch credentials stored at a URL the file names.",
+        ),
+    ] = False,
+    no_trust_store: Annotated[
+        bool, typer.Option("--no-trust-store", help="Ignore the anchors added with 'trust add'.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict line per file.")] = False,
+) -> None:
+    """Verify Content Credentials. Exit code: the worst verdict (0 trusted ... 13 unreadable)."""
+    from provenance.config import home_dir
+    from provenance.models import worst_verdict
+    from provenance.report import FORMATS, renderer_for
+    from provenance.verify import VerifyOptions, verify_file
+
+    if fmt not in FORMATS:
+        fail(f"unknown format '{fmt}'.", f"Choose one of: {', '.join(FORMATS)}.", code=2)
+    if sidecar is not None and len(files) != 1:
+        fail("--sidecar goes with exactly one file.", code=2)
+
+    def go() -> int:
+        if allow_remote:
+            typer.echo(
+                "warning: --allow-remote lets files make this computer contact addresses they choose.",
+                err=True,
+            )
+        options = VerifyOptions(
+            trust_files=tuple(trust or ()),
+            home=home_dir(),
+            use_trust_store=not no_trust_store,
+            allow_remote=allow_remote,
+            sidecar=sidecar,
+            want_thumbnails=fmt == "html",
+        )
+        reports = [verify_file(path, options) for path in files]
+        renderer = renderer_for(
+            fmt, color=use_color() and output is None, width=terminal_width(), quiet=quiet
+        )
+        text = renderer.render(reports)
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text, nl=False)
+        return worst_verdict([r.verdict for r in reports]).exit_code
+
+    code = run(go)
+    raise typer.Exit(code)

@@ -1,0 +1,339 @@
+"""The only module that imports c2pa.
+
+It builds c2pa Contexts (offline by default: ``verify.remote_manifest_fetch`` is
+false, OCSP fetching stays off), Signers, Builders and Readers, and turns every
+``C2paError`` into the project's own errors or results.  Raw c2pa JSON is parsed
+here, through :mod:`provenance.manifest`, into values; nothing c2pa-shaped leaves.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import IO, Any
+
+import c2pa
+
+from provenance.errors import InputError, OperationError, TimestampError
+from provenance.keys import SigningAlgorithm, SigningIdentity
+from provenance.manifest import CREATED_ASSERTION_LABELS, StoreData, parse_store
+
+#: Thumbnails pulled out of a manifest store are bounded before they are even decoded.
+MAX_RESOURCE_BYTES = 8 * 1024 * 1024
+MAX_RESOURCES = 32
+
+_ALGORITHMS = {
+    SigningAlgorithm.ES256: c2pa.C2paSigningAlg.ES256,
+    SigningAlgorithm.ES384: c2pa.C2paSigningAlg.ES384,
+    SigningAlgorithm.ES512: c2pa.C2paSigningAlg.ES512,
+    SigningAlgorithm.PS256: c2pa.C2paSigningAlg.PS256,
+    SigningAlgorithm.PS384: c2pa.C2paSigningAlg.PS384,
+    SigningAlgorithm.PS512: c2pa.C2paSigningAlg.PS512,
+    SigningAlgorithm.ED25519: c2pa.C2paSigningAlg.ED25519,
+}
+
+
+def library_version() -> str:
+    """c2pa-python and c2pa-rs versions, for --version and reports."""
+    return f"c2pa-python {c2pa.__version__}, {c2pa.sdk_version()}"
+
+
+# --------------------------------------------------------------------- contexts
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How to read: which anchors, whether the network may be used."""
+
+    anchors_pem: str | None = None
+    allow_remote: bool = False
+    want_thumbnails: bool = True
+    trust_config: str | None = None
+
+
+_context_cache: dict[tuple[Any, ...], c2pa.Context] = {}
+_cache_lock = threading.Lock()
+
+
+def _settings(options: ReadOptions | None, *, signing: bool = False) -> dict[str, Any]:
+    opts = options or ReadOptions()
+    settings: dict[str, Any] = {
+        "verify": {
+            "remote_manifest_fetch": bool(opts.allow_remote),
+            "ocsp_fetch": False,
+        }
+    }
+    if opts.anchors_pem:
+        settings["trust"] = {"trust_anchors": opts.anchors_pem}
+        if opts.trust_config:
+            settings["trust"]["trust_config"] = opts.trust_config
+    if signing:
+        settings["builder"] = {
+            # We supply our own thumbnail from the one decode we already do.
+            "thumbnail": {"enabled": False},
+            "created_assertion_labels": list(CREATED_ASSERTION_LABELS),
+        }
+    return settings
+
+
+def _context(options: ReadOptions | None, *, signing: bool = False) -> c2pa.Context:
+    opts = options or ReadOptions()
+    key = (opts.anchors_pem, opts.allow_remote, opts.trust_config, signing)
+    with _cache_lock:
+        ctx = _context_cache.get(key)
+        if ctx is None:
+            try:
+                ctx = c2pa.Context.from_dict(_settings(opts, signing=signing))
+            except c2pa.C2paError as exc:
+                raise InputError(
+                    "The trust anchors could not be loaded.",
+                    hint="Check that every --trust file is a PEM certificate.",
+                ) from exc
+            if len(_context_cache) > 16:
+                _context_cache.clear()
+            _context_cache[key] = ctx
+        return ctx
+
+
+# --------------------------------------------------------------------- reading
+
+
+class ReadOutcome(str, Enum):
+    """What a read found, before any verdict is decided."""
+
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    REMOTE_ONLY = "remote_only"
+    MALFORMED = "malformed"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    """The manifest store of a file (when found) or why there is none."""
+
+    outcome: ReadOutcome
+    store: StoreData | None = None
+    message: str | None = None
+    remote_url: str | None = None
+    thumbnails: Mapping[str, bytes] = field(default_factory=dict)
+
+
+_URL_RE = re.compile(r"https?://[^\s'\"<>]{1,500}")
+
+
+def _classify_read_error(exc: c2pa.C2paError) -> ReadResult:
+    text = str(exc)
+    if isinstance(exc, c2pa.C2paError.ManifestNotFound):
+        return ReadResult(ReadOutcome.NOT_FOUND)
+    if text.startswith("Remote") or isinstance(exc, c2pa.C2paError.RemoteManifest):
+        match = _URL_RE.search(text)
+        return ReadResult(
+            ReadOutcome.REMOTE_ONLY,
+            message="The Content Credentials of this file are stored at a remote address.",
+            remote_url=match.group(0) if match else None,
+        )
+    if isinstance(exc, c2pa.C2paError.NotSupported):
+        return ReadResult(ReadOutcome.UNSUPPORTED, message="This file type cannot carry Content Credentials.")
+    # Decoding/Verify/Other/Json/...: credentials are present but malformed.
+    reason = text.split(":", 1)[-1].strip()[:200] if ":" in text else text[:200]
+    return ReadResult(ReadOutcome.MALFORMED, message=reason or "malformed credentials")
+
+
+def _collect_thumbnails(reader: c2pa.Reader, store: StoreData) -> dict[str, bytes]:
+    wanted: list[str] = []
+    for manifest in store.manifests.values():
+        if manifest.thumbnail_id:
+            wanted.append(manifest.thumbnail_id)
+        wanted.extend(i.thumbnail_id for i in manifest.ingredients if i.thumbnail_id)
+    out: dict[str, bytes] = {}
+    for uri in dict.fromkeys(wanted):
+        if len(out) >= MAX_RESOURCES:
+            break
+        buffer = _BoundedBuffer(MAX_RESOURCE_BYTES)
+        try:
+            reader.resource_to_stream(uri, buffer)
+        except (c2pa.C2paError, _TooLarge, OSError, ValueError):
+            continue
+        out[uri] = buffer.getvalue()
+    return out
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BoundedBuffer(io.BytesIO):
+    """A write buffer that refuses to grow past a limit (thumbnails are attacker data)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self._limit = limit
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self._limit:
+            raise _TooLarge
+        return super().write(data)
+
+
+def read_credentials(
+    stream: IO[bytes],
+    mime: str,
+    options: ReadOptions | None = None,
+    *,
+    sidecar: bytes | None = None,
+) -> ReadResult:
+    """Read and validate the manifest store of one asset, in one Reader pass.
+
+    Never raises for bad credentials: absence, remote-only, malformed and
+    unsupported are outcomes.  Raises :class:`InputError` only when our own
+    settings (trust anchors) are unusable.
+    """
+    ctx = _context(options)
+    try:
+        reader = c2pa.Reader(mime, stream, sidecar, context=ctx)
+    except c2pa.C2paError as exc:
+        return _classify_read_error(exc)
+    try:
+        with reader:
+            raw = json.loads(reader.json())
+            state = reader.get_validation_state()
+            store = parse_store(raw, state=state)
+            thumbs = (
+                _collect_thumbnails(reader, store)
+                if options is None or options.want_thumbnails
+                else {}
+            )
+    except c2pa.C2paError as exc:
+        return _classify_read_error(exc)
+    except (ValueError, TypeError, RecursionError) as exc:
+        return ReadResult(ReadOutcome.MALFORMED, message=f"unreadable manifest data ({type(exc).__name__})")
+    return ReadResult(ReadOutcome.FOUND, store=store, thumbnails=thumbs)
+
+
+# --------------------------------------------------------------------- signing
+
+
+@dataclass(frozen=True, slots=True)
+class IngredientSource:
+    """An ingredient to embed: its JSON description and its bytes (with their manifest)."""
+
+    title: str
+    relationship: str
+    mime: str
+    data: bytes
+    thumbnail: bytes | None = None
+
+
+class _SignerCallbackFailure:
+    """Holds the real exception from our sign callback; c2pa only sees "-1"."""
+
+    def __init__(self) -> None:
+        self.error: BaseException | None = None
+
+
+_signer_cache: dict[tuple[int, str | None], tuple[c2pa.Signer, _SignerCallbackFailure]] = {}
+
+
+def _signer(identity: SigningIdentity, tsa_url: str | None) -> tuple[c2pa.Signer, _SignerCallbackFailure]:
+    key = (id(identity), tsa_url)
+    cached = _signer_cache.get(key)
+    if cached is not None:
+        return cached
+    failure = _SignerCallbackFailure()
+
+    def callback(data: bytes) -> bytes:
+        try:
+            return identity.sign(data)
+        except BaseException as exc:
+            failure.error = exc
+            raise
+
+    try:
+        signer = c2pa.Signer.from_callback(
+            callback, _ALGORITHMS[identity.algorithm], identity.chain_pem.decode("ascii"), tsa_url
+        )
+    except c2pa.C2paError as exc:
+        raise OperationError(
+            "The signing certificate chain was refused.",
+            hint="Check it with: provenance keys check",
+        ) from exc
+    if len(_signer_cache) > 8:
+        _signer_cache.clear()
+    # Keep the identity alive as long as its id() is a cache key.
+    _signer_cache[key] = (signer, failure)
+    _identities_alive.append(identity)
+    return signer, failure
+
+
+_identities_alive: list[SigningIdentity] = []
+
+
+def _translate_sign_error(exc: c2pa.C2paError, failure: _SignerCallbackFailure, tsa_url: str | None) -> Exception:
+    if failure.error is not None:
+        cause = failure.error
+        failure.error = None
+        return OperationError(
+            f"The signing key failed: {cause}",
+            hint="The key or the device holding it refused to sign.",
+        )
+    text = str(exc)
+    lowered = text.lower()
+    if tsa_url and ("time" in lowered and "stamp" in lowered or "tsa" in lowered or "http" in lowered):
+        return TimestampError(
+            f"The time-stamp authority at {tsa_url} did not give a usable answer.",
+            hint="Check the URL and your connection, or sign without --tsa.",
+        )
+    if "certificate" in lowered or "signingcredential" in lowered:
+        return OperationError(
+            "The signing certificate was refused by the C2PA library.",
+            hint="Check it with: provenance keys check",
+            diagnostics=(text[:300],),
+        )
+    return OperationError("Signing failed.", diagnostics=(text[:300],))
+
+
+def sign_asset(
+    definition: Mapping[str, Any],
+    mime: str,
+    source: IO[bytes],
+    dest: IO[bytes],
+    identity: SigningIdentity,
+    *,
+    tsa_url: str | None = None,
+    ingredients: Sequence[IngredientSource] = (),
+    resources: Mapping[str, bytes] | None = None,
+    edit: bool = False,
+) -> None:
+    """Sign ``source`` into ``dest`` with one manifest.
+
+    With ``edit`` the first ingredient must be the parent (``parentOf``): c2pa
+    then records a ``c2pa.opened`` action for it, which keeps the history chain
+    (C2PA 2.x, 18.15.3 "Mandatory presence of at least one action").
+    """
+    ctx = _context(None, signing=True)
+    signer, failure = _signer(identity, tsa_url)
+    try:
+        builder = c2pa.Builder(dict(definition), context=ctx)
+    except c2pa.C2paError as exc:
+        raise OperationError("The manifest could not be built.", diagnostics=(str(exc)[:300],)) from exc
+    try:
+        with builder:
+            if edit:
+                builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
+            for uri, data in (resources or {}).items():
+                builder.add_resource(uri, io.BytesIO(data))
+            for ingredient in ingredients:
+                description: dict[str, Any] = {
+                    "title": ingredient.title,
+                    "relationship": ingredient.relationship,
+                }
+                builder.add_ingredient(description, ingredient.mime, io.BytesIO(ingredient.data))
+            builder.sign(signer, mime, source, dest)
+    except c2pa.C2paError as exc:
+        raise _translate_sign_error(exc, failure, tsa_url) from exc

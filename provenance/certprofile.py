@@ -1,0 +1,752 @@
+"""Plain-language checks of a signing certificate chain against the C2PA certificate profile.
+
+c2pa-rs (0.91) refuses to sign with, or reports as invalid, certificates that break the
+C2PA certificate profile.  Its own errors are terse ("certificate profile invalid"), so
+:func:`check_chain` repeats the checks up front and says in plain words what is wrong and
+what to do about it.  Each problem is a :class:`Finding` with a stable ``code``.
+
+What the signing (leaf) certificate must be, as c2pa-rs accepts it:
+
+* X.509 version 3, an end-entity certificate (BasicConstraints CA:FALSE), not self-signed;
+* KeyUsage present with digitalSignature;
+* ExtendedKeyUsage present, not anyExtendedKeyUsage, including emailProtection
+  (1.3.6.1.5.5.7.3.4).  documentSigning and the C2PA claim-signing OID are refused by the
+  default trust configuration; pass them in ``extra_ekus`` when the readers you care about
+  list them;
+* an Authority Key Identifier;
+* an EC P-256/P-384/P-521, RSA >= 2048 or Ed25519 key;
+* no critical extension that a verifier does not understand;
+* valid now.
+
+(c2pa-rs 0.91 in practice signs with a self-signed end-entity certificate and reads it back
+as valid but untrusted; we still report it as an ERROR because such a signer can never be
+trusted and the profile forbids it.)
+
+Chain handling: the chain is returned as it should be stored in the manifest — leaf first,
+then each issuer in turn.  Certificates given in another order are reordered (WARNING
+``chain_reordered``).  A self-signed root CA in the input is **dropped** from
+:attr:`ChainCheck.chain` and reported as WARNING ``root_included``: C2PA recommends leaving
+the trust anchor out, since readers add it from their own trust list, and a root stored in
+the file proves nothing.  Certificates that do not belong to the leaf's chain, and issuer
+links whose signature does not verify, are ERROR ``chain_broken``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import (
+    PrivateKeyTypes,
+    PublicKeyTypes,
+)
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
+
+from provenance.errors import CredentialError
+
+__all__ = [
+    "C2PA_CLAIM_SIGNING_OID",
+    "DOCUMENT_SIGNING_OID",
+    "EMAIL_PROTECTION_OID",
+    "ChainCheck",
+    "Finding",
+    "Severity",
+    "check_chain",
+    "describe_subject",
+    "load_pem_chain",
+    "suggested_algorithm",
+]
+
+EMAIL_PROTECTION_OID = "1.3.6.1.5.5.7.3.4"
+DOCUMENT_SIGNING_OID = "1.3.6.1.5.5.7.3.36"
+C2PA_CLAIM_SIGNING_OID = "1.3.6.1.4.1.62558.2.1"
+ANY_EKU_OID = ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE.dotted_string
+
+#: Days before expiry at which ``expires_soon`` is reported.
+EXPIRY_WARNING_DAYS = 30
+
+_EKU_NAMES = {
+    EMAIL_PROTECTION_OID: "emailProtection",
+    DOCUMENT_SIGNING_OID: "documentSigning",
+    C2PA_CLAIM_SIGNING_OID: "C2PA claim signing",
+    ANY_EKU_OID: "anyExtendedKeyUsage",
+    ExtendedKeyUsageOID.SERVER_AUTH.dotted_string: "serverAuth",
+    ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string: "clientAuth",
+    ExtendedKeyUsageOID.CODE_SIGNING.dotted_string: "codeSigning",
+    ExtendedKeyUsageOID.TIME_STAMPING.dotted_string: "timeStamping",
+    ExtendedKeyUsageOID.OCSP_SIGNING.dotted_string: "OCSPSigning",
+}
+
+#: Extensions a verifier understands, so they may be marked critical.
+_KNOWN_EXTENSIONS = frozenset(
+    {
+        ExtensionOID.BASIC_CONSTRAINTS,
+        ExtensionOID.KEY_USAGE,
+        ExtensionOID.EXTENDED_KEY_USAGE,
+        ExtensionOID.SUBJECT_KEY_IDENTIFIER,
+        ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+        ExtensionOID.ISSUER_ALTERNATIVE_NAME,
+        ExtensionOID.NAME_CONSTRAINTS,
+        ExtensionOID.CERTIFICATE_POLICIES,
+        ExtensionOID.POLICY_CONSTRAINTS,
+        ExtensionOID.POLICY_MAPPINGS,
+        ExtensionOID.INHIBIT_ANY_POLICY,
+        ExtensionOID.CRL_DISTRIBUTION_POINTS,
+        ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+        ExtensionOID.SUBJECT_INFORMATION_ACCESS,
+    }
+)
+
+_SUPPORTED_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+_WEAK_HASHES = ("md5", "sha1", "sha224")
+
+
+class Severity(StrEnum):
+    """How bad a finding is: an ERROR stops signing; a WARNING is worth knowing."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem with a certificate chain.
+
+    ``code`` is stable (tests and scripts match on it); ``message`` says in plain words
+    what is wrong; ``fix`` says what to do about it.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """The outcome of :func:`check_chain`.
+
+    ``chain`` is the chain as it should be stored in a manifest: the leaf first, then its
+    issuers in order, without a self-signed root.  ``days_left`` is the number of whole
+    days until the leaf expires (negative once expired), or None without a leaf.
+    """
+
+    findings: tuple[Finding, ...]
+    chain: tuple[x509.Certificate, ...]
+    days_left: int | None
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an ERROR (warnings allowed)."""
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        """The ERROR findings only."""
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        """The WARNING findings only."""
+        return tuple(f for f in self.findings if f.severity is Severity.WARNING)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes of all findings, in order."""
+        return tuple(f.code for f in self.findings)
+
+    @property
+    def leaf(self) -> x509.Certificate | None:
+        """The signing certificate, or None when the input was empty."""
+        return self.chain[0] if self.chain else None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime:
+    if value is None:
+        return dt.datetime.now(dt.UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
+    values = name.get_attributes_for_oid(oid)
+    if not values:
+        return None
+    value = values[0].value
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
+
+def _label(cert: x509.Certificate) -> str:
+    """A short human name for a certificate: its CN, else O, else the serial."""
+    return (
+        _attr(cert.subject, NameOID.COMMON_NAME)
+        or _attr(cert.subject, NameOID.ORGANIZATION_NAME)
+        or f"serial {cert.serial_number:x}"
+    )
+
+
+def _ext(
+    cert: x509.Certificate, oid: x509.ObjectIdentifier
+) -> x509.Extension[x509.ExtensionType] | None:
+    try:
+        return cert.extensions.get_extension_for_oid(oid)
+    except x509.ExtensionNotFound:
+        return None
+    except ValueError:  # duplicate or malformed extensions
+        return None
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    ext = _ext(cert, ExtensionOID.BASIC_CONSTRAINTS)
+    return ext is not None and isinstance(ext.value, x509.BasicConstraints) and ext.value.ca
+
+
+def _issued(child: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """True when ``issuer``'s name and key made ``child``'s signature."""
+    if child.issuer != issuer.subject:
+        return False
+    try:
+        child.verify_directly_issued_by(issuer)
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    return _issued(cert, cert)
+
+
+def _spki(key: PublicKeyTypes) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _public_key_of(
+    key_or_cert: x509.Certificate | PrivateKeyTypes | PublicKeyTypes,
+) -> PublicKeyTypes:
+    if isinstance(key_or_cert, x509.Certificate):
+        return key_or_cert.public_key()
+    public_key = getattr(key_or_cert, "public_key", None)
+    if callable(public_key):
+        result: PublicKeyTypes = public_key()
+        return result
+    return key_or_cert  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def load_pem_chain(data: bytes) -> list[x509.Certificate]:
+    """Parse every certificate in a PEM bundle (a single DER certificate is accepted too).
+
+    Raises :class:`~provenance.errors.CredentialError` when the data holds no certificate.
+    """
+    if b"-----BEGIN CERTIFICATE-----" in data:
+        try:
+            certs = x509.load_pem_x509_certificates(data)
+        except ValueError as exc:
+            raise CredentialError(
+                "The certificate file is damaged: a PEM certificate block could not be read.",
+                hint="Export the certificate chain again as PEM (leaf first, then intermediates).",
+                diagnostics=(str(exc),),
+            ) from exc
+        if certs:
+            return certs
+    if b"PRIVATE KEY-----" in data:
+        raise CredentialError(
+            "This file holds a private key, not a certificate.",
+            hint="Give the certificate chain (PEM with '-----BEGIN CERTIFICATE-----' blocks); "
+            "the private key goes in a separate file.",
+        )
+    if data[:1] == b"\x30":  # DER SEQUENCE: perhaps one binary certificate
+        try:
+            return [x509.load_der_x509_certificate(data)]
+        except ValueError:
+            pass
+    raise CredentialError(
+        "No certificate found: the file is not a PEM certificate chain.",
+        hint="Give a PEM file containing '-----BEGIN CERTIFICATE-----' blocks, the signing "
+        "certificate first, then its intermediates (convert PKCS#12 or DER with "
+        "'provenance keys import').",
+    )
+
+
+def describe_subject(cert: x509.Certificate) -> dict[str, str | None]:
+    """The facts about a certificate a person wants to see.
+
+    Keys: ``name`` (subject CN), ``organization`` (subject O — what C2PA readers show as the
+    issuer of the credential), ``issuer`` (issuing CA's O, else its CN), ``not_before`` and
+    ``not_after`` (ISO 8601, UTC), ``serial`` (hex), ``fingerprint_sha256`` (hex, no colons).
+    """
+    return {
+        "name": _attr(cert.subject, NameOID.COMMON_NAME),
+        "organization": _attr(cert.subject, NameOID.ORGANIZATION_NAME),
+        "issuer": _attr(cert.issuer, NameOID.ORGANIZATION_NAME)
+        or _attr(cert.issuer, NameOID.COMMON_NAME),
+        "not_before": cert.not_valid_before_utc.isoformat(),
+        "not_after": cert.not_valid_after_utc.isoformat(),
+        "serial": format(cert.serial_number, "x"),
+        "fingerprint_sha256": cert.fingerprint(hashes.SHA256()).hex(),
+    }
+
+
+def suggested_algorithm(
+    key_or_cert: x509.Certificate | PrivateKeyTypes | PublicKeyTypes,
+) -> str:
+    """The C2PA signing algorithm that fits a key (or a certificate's key).
+
+    EC P-256/384/521 → es256/es384/es512; RSA → ps256 (< 3072 bits), ps384 (< 4096),
+    ps512 (4096 and more); Ed25519 → ed25519.  Raises
+    :class:`~provenance.errors.CredentialError` for anything C2PA cannot sign with.
+    """
+    key = _public_key_of(key_or_cert)
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        by_curve = {"secp256r1": "es256", "secp384r1": "es384", "secp521r1": "es512"}
+        if key.curve.name in by_curve:
+            return by_curve[key.curve.name]
+        raise CredentialError(
+            f"The key uses the elliptic curve {key.curve.name}, which C2PA does not support.",
+            hint="Make a new key on P-256 (or P-384 / P-521).",
+        )
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < 2048:
+            raise CredentialError(
+                f"The RSA key is only {key.key_size} bits; C2PA needs at least 2048.",
+                hint="Make a new key: EC P-256, or RSA of 2048 bits or more.",
+            )
+        if key.key_size < 3072:
+            return "ps256"
+        if key.key_size < 4096:
+            return "ps384"
+        return "ps512"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "ed25519"
+    raise CredentialError(
+        f"The key type {type(key).__name__} cannot sign Content Credentials.",
+        hint="Use an EC P-256/P-384/P-521, RSA (2048 bits or more) or Ed25519 key.",
+    )
+
+
+def _order(
+    certs: Sequence[x509.Certificate],
+) -> tuple[list[x509.Certificate], list[x509.Certificate], list[x509.Certificate], bool]:
+    """Put the certificates in chain order.
+
+    Returns ``(path, roots, unplaced, broken_link)``: ``path`` starts at the leaf and follows
+    issuers (stopping before a self-signed root), ``roots`` holds self-signed CAs found on
+    the path, ``unplaced`` the certificates that are not on the leaf's path, and
+    ``broken_link`` is True when an issuer was present by name but its signature over the
+    child did not verify.
+    """
+    unique: list[x509.Certificate] = []
+    for cert in certs:
+        if cert not in unique:
+            unique.append(cert)
+
+    # The leaf issued no other certificate in the set; prefer a non-CA, then input order.
+    def issued_any(cert: x509.Certificate) -> bool:
+        return any(other is not cert and _issued(other, cert) for other in unique)
+
+    candidates = [c for c in unique if not issued_any(c)] or unique[:1]
+    non_ca = [c for c in candidates if not _is_ca(c)]
+    leaf = (non_ca or candidates)[0]
+
+    path = [leaf]
+    roots: list[x509.Certificate] = []
+    broken = False
+    current = leaf
+    if not _self_signed(leaf):
+        while True:
+            remaining = [c for c in unique if c not in path and c not in roots]
+            issuer = next((c for c in remaining if _issued(current, c)), None)
+            if issuer is None:
+                if any(c.subject == current.issuer for c in remaining):
+                    broken = True  # right name, wrong key or signature
+                break
+            if _self_signed(issuer):
+                roots.append(issuer)
+                break
+            path.append(issuer)
+            current = issuer
+    unplaced = [c for c in unique if c not in path and c not in roots]
+    return path, roots, unplaced, broken
+
+
+def _check_key(leaf: x509.Certificate) -> list[Finding]:
+    try:
+        key = leaf.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return [
+            Finding(
+                "unsupported_key",
+                Severity.ERROR,
+                "The certificate's public key is of a kind that cannot be read or used.",
+                "Get a certificate for an EC P-256/P-384/P-521, RSA (2048+ bits) or Ed25519 key.",
+            )
+        ]
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
+        return [
+            Finding(
+                "weak_key",
+                Severity.ERROR,
+                f"The certificate's RSA key is only {key.key_size} bits; C2PA requires at least "
+                "2048 bits, so the key is too weak.",
+                "Make a new key (EC P-256 is a good choice, or RSA 2048+) and get a new "
+                "certificate for it.",
+            )
+        ]
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in _SUPPORTED_CURVES:
+        return [
+            Finding(
+                "unsupported_key",
+                Severity.ERROR,
+                f"The certificate's key uses the elliptic curve {key.curve.name}; C2PA only "
+                "supports the curves P-256, P-384 and P-521.",
+                "Make a new key on P-256 and get a new certificate for it.",
+            )
+        ]
+    if isinstance(key, (dsa.DSAPublicKey, ed448.Ed448PublicKey)) or not isinstance(
+        key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)
+    ):
+        return [
+            Finding(
+                "unsupported_key",
+                Severity.ERROR,
+                f"The certificate's key type ({type(key).__name__}) is not supported by C2PA.",
+                "Get a certificate for an EC P-256/P-384/P-521, RSA (2048+ bits) or Ed25519 key.",
+            )
+        ]
+    return []
+
+
+def _check_eku(leaf: x509.Certificate, extra_ekus: Collection[str]) -> list[Finding]:
+    ext = _ext(leaf, ExtensionOID.EXTENDED_KEY_USAGE)
+    if ext is None or not isinstance(ext.value, x509.ExtendedKeyUsage):
+        return [
+            Finding(
+                "eku_missing",
+                Severity.ERROR,
+                "The certificate has no extended key usage, so it does not say it may sign "
+                "content; C2PA readers refuse it.",
+                "Ask your CA for a certificate with the extended key usage emailProtection "
+                f"({EMAIL_PROTECTION_OID}).",
+            )
+        ]
+    oids = [oid.dotted_string for oid in ext.value]
+    if ANY_EKU_OID in oids:
+        return [
+            Finding(
+                "eku_any",
+                Severity.ERROR,
+                "The certificate's extended key usage is anyExtendedKeyUsage ('any use'), "
+                "which the C2PA profile forbids.",
+                "Ask your CA for a certificate whose extended key usage lists emailProtection "
+                f"({EMAIL_PROTECTION_OID}) and not anyExtendedKeyUsage.",
+            )
+        ]
+    accepted = {EMAIL_PROTECTION_OID, *extra_ekus}
+    if not accepted.intersection(oids):
+        names = ", ".join(_EKU_NAMES.get(o, o) for o in oids) or "nothing"
+        special = {DOCUMENT_SIGNING_OID, C2PA_CLAIM_SIGNING_OID}.intersection(oids)
+        detail = (
+            " documentSigning and the C2PA claim-signing usage are only accepted by readers "
+            "whose trust configuration lists them, which the default one does not."
+            if special
+            else ""
+        )
+        return [
+            Finding(
+                "eku_unsuitable",
+                Severity.ERROR,
+                f"The certificate's extended key usage ({names}) does not include "
+                f"emailProtection, so C2PA readers refuse it for signing.{detail}",
+                "Ask your CA for a certificate whose extended key usage includes "
+                f"emailProtection ({EMAIL_PROTECTION_OID}).",
+            )
+        ]
+    return []
+
+
+def _check_leaf(
+    leaf: x509.Certificate,
+    *,
+    private_key: PrivateKeyTypes | None,
+    now: dt.datetime,
+    extra_ekus: Collection[str],
+) -> list[Finding]:
+    findings: list[Finding] = []
+    if leaf.version is not x509.Version.v3:
+        findings.append(
+            Finding(
+                "not_v3",
+                Severity.ERROR,
+                f"The certificate is X.509 {leaf.version.name}; C2PA needs version 3 "
+                "certificates with extensions.",
+                "Get a version 3 certificate from your CA (every modern CA issues them).",
+            )
+        )
+    if _is_ca(leaf):
+        findings.append(
+            Finding(
+                "ca_as_signer",
+                Severity.ERROR,
+                "This certificate is a CA certificate; a CA can issue certificates but must "
+                "not sign content.",
+                "Use the end-entity (leaf) certificate it issued.",
+            )
+        )
+    if _self_signed(leaf):
+        findings.append(
+            Finding(
+                "self_signed",
+                Severity.ERROR,
+                "The certificate is self-signed: nobody but its holder vouches for it, so it "
+                "can never chain to a trust anchor, and the C2PA certificate profile forbids "
+                "self-signed signing certificates.",
+                "Have a CA issue the signing certificate ('provenance keys init' makes a "
+                "local CA and a signing certificate for development).",
+            )
+        )
+
+    findings += _check_eku(leaf, extra_ekus)
+
+    ku = _ext(leaf, ExtensionOID.KEY_USAGE)
+    if ku is None or not isinstance(ku.value, x509.KeyUsage):
+        findings.append(
+            Finding(
+                "key_usage",
+                Severity.ERROR,
+                "The certificate has no key usage extension; C2PA needs key usage "
+                "digitalSignature.",
+                "Ask your CA for a certificate with key usage digitalSignature.",
+            )
+        )
+    elif not ku.value.digital_signature:
+        findings.append(
+            Finding(
+                "key_usage",
+                Severity.ERROR,
+                "The certificate's key usage does not include digitalSignature, so it may not "
+                "be used to sign.",
+                "Ask your CA for a certificate with key usage digitalSignature.",
+            )
+        )
+
+    not_before, not_after = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    if now > not_after:
+        findings.append(
+            Finding(
+                "expired",
+                Severity.ERROR,
+                f"The certificate expired on {not_after:%Y-%m-%d}.",
+                "Renew the certificate with your CA (or run 'provenance keys init' again for "
+                "a development identity).",
+            )
+        )
+    elif now < not_before:
+        findings.append(
+            Finding(
+                "not_yet_valid",
+                Severity.ERROR,
+                f"The certificate is not yet valid: it starts on {not_before:%Y-%m-%d %H:%M} UTC.",
+                "Wait until then, or check this computer's clock.",
+            )
+        )
+    elif (not_after - now) < dt.timedelta(days=EXPIRY_WARNING_DAYS):
+        days = (not_after - now).days
+        findings.append(
+            Finding(
+                "expires_soon",
+                Severity.WARNING,
+                f"The certificate expires in {days} day{'s' if days != 1 else ''} "
+                f"({not_after:%Y-%m-%d}).",
+                "Renew it soon; sign with a time-stamp (--tsa) so files signed before expiry "
+                "stay valid afterwards.",
+            )
+        )
+
+    findings += _check_key(leaf)
+
+    if _ext(leaf, ExtensionOID.AUTHORITY_KEY_IDENTIFIER) is None and not _self_signed(leaf):
+        findings.append(
+            Finding(
+                "aki_missing",
+                Severity.ERROR,
+                "The certificate has no authority key identifier, which C2PA requires to "
+                "link it to its issuer.",
+                "Ask your CA to include the authority key identifier extension.",
+            )
+        )
+
+    try:
+        extensions = list(leaf.extensions)
+    except ValueError:  # duplicate or undecodable extensions
+        extensions = []
+        findings.append(
+            Finding(
+                "malformed",
+                Severity.ERROR,
+                "The certificate's extensions are malformed (duplicated or undecodable).",
+                "Get a correctly formed certificate from your CA.",
+            )
+        )
+    unknown = [
+        ext.oid.dotted_string
+        for ext in extensions
+        if ext.critical and ext.oid not in _KNOWN_EXTENSIONS
+    ]
+    if unknown:
+        findings.append(
+            Finding(
+                "unknown_critical",
+                Severity.ERROR,
+                "The certificate has critical extensions that verifiers do not understand "
+                f"({', '.join(unknown)}), so they must reject it.",
+                "Get a certificate without these critical extensions (or with them marked "
+                "non-critical).",
+            )
+        )
+
+    hash_alg = leaf.signature_hash_algorithm
+    if hash_alg is not None and hash_alg.name in _WEAK_HASHES:
+        findings.append(
+            Finding(
+                "weak_signature",
+                Severity.ERROR,
+                f"The certificate was signed by its CA with {hash_alg.name.upper()}, which is "
+                "too weak for C2PA.",
+                "Ask your CA to reissue it signed with SHA-256 or stronger.",
+            )
+        )
+
+    if private_key is not None:
+        try:
+            matches = _spki(private_key.public_key()) == _spki(leaf.public_key())
+        except (ValueError, UnsupportedAlgorithm, AttributeError):
+            matches = False
+        if not matches:
+            findings.append(
+                Finding(
+                    "key_mismatch",
+                    Severity.ERROR,
+                    "The private key does not match the certificate: signatures made with it "
+                    "would not verify.",
+                    "Use the private key the certificate was issued for (the one used for "
+                    "the certificate request).",
+                )
+            )
+    return findings
+
+
+def _check_issuers(issuers: Sequence[x509.Certificate], now: dt.datetime) -> list[Finding]:
+    findings: list[Finding] = []
+    for cert in issuers:
+        if not _is_ca(cert):
+            findings.append(
+                Finding(
+                    "issuer_not_ca",
+                    Severity.ERROR,
+                    f"The intermediate certificate '{_label(cert)}' is not a CA certificate, "
+                    "so it may not issue certificates.",
+                    "Use the intermediate CA certificate your CA provides with the signing "
+                    "certificate.",
+                )
+            )
+        if now > cert.not_valid_after_utc:
+            findings.append(
+                Finding(
+                    "issuer_expired",
+                    Severity.ERROR,
+                    f"The intermediate certificate '{_label(cert)}' expired on "
+                    f"{cert.not_valid_after_utc:%Y-%m-%d}.",
+                    "Download the current intermediate certificate from your CA.",
+                )
+            )
+    return findings
+
+
+def check_chain(
+    certs: Sequence[x509.Certificate],
+    *,
+    private_key: PrivateKeyTypes | None = None,
+    now: dt.datetime | None = None,
+    extra_ekus: Collection[str] = (),
+) -> ChainCheck:
+    """Check a signing certificate chain against the C2PA certificate profile.
+
+    ``certs`` may come in any order; the result's ``chain`` is leaf first, then issuers,
+    without a self-signed root.  ``private_key``, when given, must belong to the leaf.
+    ``now`` defaults to the current time (naive datetimes are taken as UTC).
+    ``extra_ekus`` lists dotted extended-key-usage OIDs to accept besides emailProtection
+    (e.g. :data:`DOCUMENT_SIGNING_OID` when the readers' trust configuration lists it).
+    """
+    moment = _utc(now)
+    if not certs:
+        return ChainCheck(
+            findings=(
+                Finding(
+                    "empty",
+                    Severity.ERROR,
+                    "No certificate was given.",
+                    "Give the signing certificate, followed by its intermediate certificates.",
+                ),
+            ),
+            chain=(),
+            days_left=None,
+        )
+
+    path, roots, unplaced, broken = _order(certs)
+    leaf = path[0]
+    findings = _check_leaf(leaf, private_key=private_key, now=moment, extra_ekus=extra_ekus)
+    findings += _check_issuers(path[1:], moment)
+
+    if broken or unplaced:
+        names = ", ".join(f"'{_label(c)}'" for c in unplaced)
+        where = f" ({names} did not issue any certificate in the chain)" if unplaced else ""
+        findings.append(
+            Finding(
+                "chain_broken",
+                Severity.ERROR,
+                "The certificate chain is broken: an issuer certificate in it did not sign the "
+                f"certificate below it{where}.",
+                "Export the full chain again from your CA: the signing certificate, then the "
+                "intermediate that issued it, and so on.",
+            )
+        )
+
+    given = [c for c in dict.fromkeys(certs) if c in path]
+    if given != path:
+        findings.append(
+            Finding(
+                "chain_reordered",
+                Severity.WARNING,
+                "The certificates were not in chain order (the signing certificate must come "
+                "first, then the certificate that issued it); they have been reordered.",
+                "Nothing to do now; store the chain leaf first next time.",
+            )
+        )
+    if roots:
+        findings.append(
+            Finding(
+                "root_included",
+                Severity.WARNING,
+                f"The chain includes the root certificate '{_label(roots[0])}'. C2PA "
+                "recommends leaving the trust anchor out; it has been left out of the chain.",
+                "Remove the root; readers add it from their trust list.",
+            )
+        )
+
+    days_left = (leaf.not_valid_after_utc - moment).days
+    return ChainCheck(findings=tuple(findings), chain=tuple(path), days_left=days_left)

@@ -1,0 +1,182 @@
+"""Image formats, bounded decoding and thumbnails.
+
+Formats are recognised from the first bytes, never from the file name: a file's
+name is the user's (or an attacker's) word, its magic number is what every
+decoder will act on.  Decoding is bounded in bytes and pixels before any pixel
+is touched (DESIGN.md: thumbnails and images can be decompression bombs), and
+JPEGs use Pillow's draft mode so a 24 MP photo decodes at 1/8 scale when only a
+thumbnail or a measurement copy is needed.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from provenance.errors import InputError
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+#: Files larger than this are refused before reading (configurable per call).
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+#: Images with more pixels than this are refused before decoding.
+DEFAULT_MAX_PIXELS = 200_000_000
+#: Embedded thumbnails (ours and other people's) are bounded much tighter.
+THUMBNAIL_MAX_PIXELS = 4_000_000
+THUMBNAIL_MAX_BYTES = 8 * 1024 * 1024
+#: Longest side of the thumbnails we embed.
+THUMBNAIL_SIDE = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class MediaType:
+    """A format we can sign or read: its MIME type and the usual extension."""
+
+    mime: str
+    extension: str
+    signable: bool = True
+
+
+JPEG = MediaType("image/jpeg", ".jpg")
+PNG = MediaType("image/png", ".png")
+WEBP = MediaType("image/webp", ".webp")
+TIFF = MediaType("image/tiff", ".tif")
+HEIC = MediaType("image/heic", ".heic")
+HEIF = MediaType("image/heif", ".heif")
+AVIF = MediaType("image/avif", ".avif")
+GIF = MediaType("image/gif", ".gif")
+DNG = MediaType("image/x-adobe-dng", ".dng")
+SVG = MediaType("image/svg+xml", ".svg", signable=False)
+JXL = MediaType("image/jxl", ".jxl", signable=False)
+C2PA_SIDECAR = MediaType("application/c2pa", ".c2pa", signable=False)
+
+
+def sniff(head: bytes, *, name: str = "") -> MediaType | None:
+    """Recognise a format from the first bytes of a file (at least 64 are best).
+
+    ``name`` only separates TIFF from DNG, which share a container.
+    """
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return DNG if name.lower().endswith(".dng") else TIFF
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return GIF
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"avif", b"avis"):
+            return AVIF
+        if brand in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"):
+            return HEIC
+        if brand in (b"mif1", b"msf1"):
+            return HEIF
+        return None
+    if head.startswith(b"\xff\x0a") or head.startswith(b"\x00\x00\x00\x0cJXL "):
+        return JXL
+    stripped = head.lstrip()
+    if stripped.startswith(b"<?xml") or stripped.startswith(b"<svg"):
+        return SVG
+    return None
+
+
+def _pil() -> type[Image.Image]:
+    from PIL import Image
+
+    # Pillow's own bomb guard raises only past 2x this; we check explicitly first.
+    Image.MAX_IMAGE_PIXELS = DEFAULT_MAX_PIXELS
+    return Image.Image
+
+
+def open_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Open image bytes lazily, refusing more than ``max_pixels`` before decoding.
+
+    Raises :class:`InputError` for data Pillow cannot identify.
+    """
+    _pil()
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        img = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(
+            "The file is not an image we can decode.",
+            hint="Check that it is a complete JPEG, PNG, WebP or TIFF file.",
+        ) from exc
+    width, height = img.size
+    if width <= 0 or height <= 0 or width * height > max_pixels:
+        raise InputError(
+            f"The image is too large to process safely ({width}x{height} pixels).",
+            hint=f"The limit is {max_pixels:,} pixels.",
+        )
+    return img
+
+
+def decode_reduced(
+    data: bytes, max_side: int, *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Image.Image:
+    """Decode image bytes to RGB with the longer side at most ``max_side``."""
+    return reduce_image(open_image(data, max_pixels=max_pixels), max_side)
+
+
+def reduce_image(img: Image.Image, max_side: int) -> Image.Image:
+    """Decode an opened image to RGB with the longer side at most ``max_side``, cheaply.
+
+    JPEGs decode with DCT scaling (draft mode): a 6000x4000 photo wanted at 1024
+    decodes at 1500x1000 directly, which is most of the saving; ``reduce`` then
+    box-filters by an integer factor.
+    """
+    from PIL import Image
+
+    try:
+        if img.format == "JPEG":
+            img.draft("RGB", (max_side, max_side))
+        img.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise InputError(
+            "The image data is damaged and cannot be decoded.",
+            hint="Re-export the image from its original.",
+        ) from exc
+    if img.mode != "RGB":
+        if "A" in img.mode or img.mode == "P":
+            img = img.convert("RGBA")
+        img = img.convert("RGB")
+    longest = max(img.size)
+    if longest > max_side:
+        factor = longest // max_side
+        if factor >= 2:
+            img = img.reduce(factor)
+        if max(img.size) > max_side:
+            img.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    return img
+
+
+def make_thumbnail(img: Image.Image, *, side: int = THUMBNAIL_SIDE, quality: int = 80) -> bytes:
+    """JPEG thumbnail bytes of an already reduced RGB image (longer side <= ``side``)."""
+    from PIL import Image
+
+    thumb = img
+    if max(img.size) > side:
+        thumb = img.copy()
+        thumb.thumbnail((side, side), Image.Resampling.BILINEAR)
+    out = io.BytesIO()
+    thumb.save(out, "JPEG", quality=quality, optimize=False)
+    return out.getvalue()
+
+
+def decode_thumbnail(data: bytes, *, max_side: int = THUMBNAIL_SIDE) -> Image.Image | None:
+    """Decode a thumbnail found in a manifest, or None when it is unsafe or broken.
+
+    Thumbnails come from strangers' files: bounded in bytes and pixels first.
+    """
+    if len(data) > THUMBNAIL_MAX_BYTES:
+        return None
+    try:
+        return decode_reduced(data, max_side, max_pixels=THUMBNAIL_MAX_PIXELS)
+    except InputError:
+        return None

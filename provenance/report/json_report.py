@@ -1,0 +1,137 @@
+"""JSON rendering of reports: the ``provenance.report/1`` schema (schema/report.schema.json).
+
+One file gives one object; several files give a list of objects, in the order given.
+Keys are emitted in a fixed order so that output diffs and golden files are stable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from provenance.models import (
+    Action,
+    CaptureFacts,
+    Extent,
+    HistoryEntry,
+    Report,
+    SignerSummary,
+)
+from provenance.statements import action_label
+
+SCHEMA_ID = "provenance.report/1"
+
+
+def _signer(signer: SignerSummary | None) -> dict[str, Any] | None:
+    if signer is None:
+        return None
+    return {
+        "name": signer.name,
+        "organization": signer.organization,
+        "issuer": signer.issuer,
+        "signed_at": signer.signed_at,
+        "trusted": signer.trusted,
+        "timestamp_trusted": signer.timestamp_trusted,
+        "algorithm": signer.algorithm,
+    }
+
+
+def _capture(capture: CaptureFacts | None) -> dict[str, Any] | None:
+    if capture is None:
+        return None
+    out: dict[str, Any] = {
+        "source": capture.source,
+        "make": capture.make,
+        "model": capture.model,
+        "lens": capture.lens,
+        "taken_at": capture.taken_at,
+    }
+    if capture.location is not None:
+        out["location"] = {
+            "latitude": capture.location.latitude,
+            "longitude": capture.location.longitude,
+            "altitude": capture.location.altitude,
+        }
+    return out
+
+
+def _extent(extent: Extent | None) -> dict[str, Any] | None:
+    if extent is None:
+        return None
+    return {
+        "area_fraction": extent.area_fraction,
+        "regions": [
+            {"x": r.x, "y": r.y, "width": r.width, "height": r.height} for r in extent.regions
+        ],
+        "method": extent.method.value,
+        "magnitude": extent.magnitude,
+        "measured_area_fraction": extent.measured_area_fraction,
+        "note": extent.note,
+    }
+
+
+def _action(action: Action) -> dict[str, Any]:
+    return {
+        "action": action.action,
+        "label": action_label(action),
+        "ai": action.ai,
+        "digital_source_type": action.digital_source_type,
+        "software_agent": action.software_agent,
+        "description": action.description,
+        "extent": _extent(action.extent),
+    }
+
+
+def _history(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "title": entry.title,
+        "relationship": entry.relationship,
+        "verdict": entry.verdict.value,
+        "signer": _signer(entry.signer),
+        "capture": _capture(entry.capture),
+        "actions": [_action(a) for a in entry.actions],
+        "history": [_history(h) for h in entry.history],
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """One report as a JSON-ready dict in schema order."""
+    return {
+        "schema": SCHEMA_ID,
+        "file": report.file,
+        "verdict": report.verdict.value,
+        "exit_code": report.verdict.exit_code,
+        "title": report.title,
+        "format": report.format,
+        "signer": _signer(report.signer),
+        "capture": _capture(report.capture),
+        "ai": {
+            "generated": report.ai.generated,
+            "edited": report.ai.edited,
+            "area_fraction": report.ai.area_fraction,
+            "tools": list(report.ai.tools),
+            "observed_area_fraction": report.ai.observed_area_fraction,
+            "consistent": report.ai.consistent,
+        },
+        "actions": [_action(a) for a in report.actions],
+        "history": [_history(h) for h in report.history],
+        "training": report.training,
+        "remote_url": report.remote_url,
+        "problems": [
+            {"code": p.code, "explanation": p.explanation, "severity": p.severity}
+            for p in report.problems
+        ],
+        "statements": list(report.statements),
+    }
+
+
+class JsonRenderer:
+    """``--format json``: an object for one file, a list for several."""
+
+    def render(self, reports: Sequence[Report]) -> str:
+        """JSON text (ASCII-safe: every non-ASCII character is escaped)."""
+        data: Any = (
+            report_to_dict(reports[0]) if len(reports) == 1 else [report_to_dict(r) for r in reports]
+        )
+        return json.dumps(data, indent=2, ensure_ascii=True) + "\n"
