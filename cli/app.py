@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from provenance_cli import cmd_demo, cmd_keys, cmd_sign, cmd_trust, cmd_verify
 
 from provenance import __version__
-from provenance_cli import cmd_demo, cmd_keys, cmd_sign, cmd_trust, cmd_verify
 
 app = typer.Typer(
     name="provenance",
@@ -38,7 +38,9 @@ def _version(value: bool) -> None:
 def root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Sign photographs with Content Credentials, and verify what is real."""

@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from provenance_cli._common import err, run, terminal_width, use_color
 
 
 def demo(
     keep: Annotated[
         Path | None,
-        typer.Option("--keep", help="Write the demo files into this (new or empty) folder and keep them."),
+        typer.Option(
+            "--keep", help="Write the demo files into this (new or empty) folder and keep them."
+        ),
     ] = None,
 ) -> None:
     """Sign a sample photo, sign an AI-edited version of it, tamper with a copy, verify all three."""

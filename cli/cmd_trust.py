@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from provenance_cli._common import err, fail, run
 
-app = typer.Typer(help="Trust anchors: whose signatures you accept as identities.", no_args_is_help=True)
+app = typer.Typer(
+    help="Trust anchors: whose signatures you accept as identities.", no_args_is_help=True
+)
 
 
 @app.command("add")
-def add(pem: Annotated[Path, typer.Argument(help="Root certificate(s), PEM; bundles are fine.")]) -> None:
+def add(
+    pem: Annotated[Path, typer.Argument(help="Root certificate(s), PEM; bundles are fine.")],
+) -> None:
     """Trust the CA certificates in a PEM file (non-CA and expired ones are refused, with reasons)."""
     from provenance.config import home_dir
     from provenance.trust import add_anchors
@@ -32,7 +35,9 @@ def add(pem: Annotated[Path, typer.Argument(help="Root certificate(s), PEM; bund
 
 
 @app.command("list")
-def list_(fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text") -> None:
+def list_(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
     """List trusted roots."""
     from provenance.config import home_dir
     from provenance.trust import list_anchors

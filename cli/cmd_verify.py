@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from provenance_cli._common import fail, run, terminal_width, use_color
 
 
@@ -14,14 +13,14 @@ def verify(
     files: Annotated[list[Path], typer.Argument(help="Images to verify.", show_default=False)],
     trust: Annotated[
         list[Path] | None,
-        typer.Option("--trust", help="A root certificate (PEM) to trust for this call. Repeatable."),
+        typer.Option(
+            "--trust", help="A root certificate (PEM) to trust for this call. Repeatable."
+        ),
     ] = None,
     sidecar: Annotated[
         Path | None, typer.Option("--sidecar", help="A detached manifest (.c2pa) for the file.")
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text, json or html.")
-    ] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or html.")] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
     ] = None,
@@ -35,7 +34,9 @@ def verify(
     no_trust_store: Annotated[
         bool, typer.Option("--no-trust-store", help="Ignore the anchors added with 'trust add'.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict line per file.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only the verdict line per file.")
+    ] = False,
 ) -> None:
     """Verify Content Credentials. Exit code: the worst verdict (0 trusted ... 13 unreadable)."""
     from provenance.config import home_dir

@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import IO, Any
 
 import c2pa
@@ -103,7 +103,7 @@ def _context(options: ReadOptions | None, *, signing: bool = False) -> c2pa.Cont
 # --------------------------------------------------------------------- reading
 
 
-class ReadOutcome(str, Enum):
+class ReadOutcome(StrEnum):
     """What a read found, before any verdict is decided."""
 
     FOUND = "found"
@@ -139,7 +139,9 @@ def _classify_read_error(exc: c2pa.C2paError) -> ReadResult:
             remote_url=match.group(0) if match else None,
         )
     if isinstance(exc, c2pa.C2paError.NotSupported):
-        return ReadResult(ReadOutcome.UNSUPPORTED, message="This file type cannot carry Content Credentials.")
+        return ReadResult(
+            ReadOutcome.UNSUPPORTED, message="This file type cannot carry Content Credentials."
+        )
     # Decoding/Verify/Other/Json/...: credentials are present but malformed.
     reason = text.split(":", 1)[-1].strip()[:200] if ":" in text else text[:200]
     return ReadResult(ReadOutcome.MALFORMED, message=reason or "malformed credentials")
@@ -212,7 +214,9 @@ def read_credentials(
     except c2pa.C2paError as exc:
         return _classify_read_error(exc)
     except (ValueError, TypeError, RecursionError) as exc:
-        return ReadResult(ReadOutcome.MALFORMED, message=f"unreadable manifest data ({type(exc).__name__})")
+        return ReadResult(
+            ReadOutcome.MALFORMED, message=f"unreadable manifest data ({type(exc).__name__})"
+        )
     return ReadResult(ReadOutcome.FOUND, store=store, thumbnails=thumbs)
 
 
@@ -240,7 +244,9 @@ class _SignerCallbackFailure:
 _signer_cache: dict[tuple[int, str | None], tuple[c2pa.Signer, _SignerCallbackFailure]] = {}
 
 
-def _signer(identity: SigningIdentity, tsa_url: str | None) -> tuple[c2pa.Signer, _SignerCallbackFailure]:
+def _signer(
+    identity: SigningIdentity, tsa_url: str | None
+) -> tuple[c2pa.Signer, _SignerCallbackFailure]:
     key = (id(identity), tsa_url)
     cached = _signer_cache.get(key)
     if cached is not None:
@@ -274,7 +280,9 @@ def _signer(identity: SigningIdentity, tsa_url: str | None) -> tuple[c2pa.Signer
 _identities_alive: list[SigningIdentity] = []
 
 
-def _translate_sign_error(exc: c2pa.C2paError, failure: _SignerCallbackFailure, tsa_url: str | None) -> Exception:
+def _translate_sign_error(
+    exc: c2pa.C2paError, failure: _SignerCallbackFailure, tsa_url: str | None
+) -> Exception:
     if failure.error is not None:
         cause = failure.error
         failure.error = None
@@ -284,7 +292,9 @@ def _translate_sign_error(exc: c2pa.C2paError, failure: _SignerCallbackFailure, 
         )
     text = str(exc)
     lowered = text.lower()
-    if tsa_url and ("time" in lowered and "stamp" in lowered or "tsa" in lowered or "http" in lowered):
+    if tsa_url and (
+        ("time" in lowered and "stamp" in lowered) or "tsa" in lowered or "http" in lowered
+    ):
         return TimestampError(
             f"The time-stamp authority at {tsa_url} did not give a usable answer.",
             hint="Check the URL and your connection, or sign without --tsa.",
@@ -321,7 +331,9 @@ def sign_asset(
     try:
         builder = c2pa.Builder(dict(definition), context=ctx)
     except c2pa.C2paError as exc:
-        raise OperationError("The manifest could not be built.", diagnostics=(str(exc)[:300],)) from exc
+        raise OperationError(
+            "The manifest could not be built.", diagnostics=(str(exc)[:300],)
+        ) from exc
     try:
         with builder:
             if edit:

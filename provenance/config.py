@@ -16,7 +16,7 @@ from provenance.errors import InputError
 from provenance.models import TrainingPreference
 
 HOME_ENV = "PROVENANCE_HOME"
-PASSPHRASE_ENV = "PROVENANCE_KEY_PASSPHRASE"
+PASSPHRASE_ENV = "PROVENANCE_KEY_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
 
 
 def home_dir() -> Path:
@@ -52,6 +52,7 @@ class Settings:
     max_pixels: int = 200_000_000
 
 
+_DEFAULTS = Settings()
 _KNOWN_KEYS = {"tsa_url", "training", "max_file_bytes", "max_pixels"}
 
 
@@ -82,8 +83,8 @@ def load_settings(home: Path | None = None) -> Settings:
         return Settings(
             tsa_url=str(data["tsa_url"]) if data.get("tsa_url") else None,
             training=TrainingPreference(data.get("training", TrainingPreference.NOT_ALLOWED.value)),
-            max_file_bytes=int(data.get("max_file_bytes", Settings.max_file_bytes)),
-            max_pixels=int(data.get("max_pixels", Settings.max_pixels)),
+            max_file_bytes=int(data.get("max_file_bytes", _DEFAULTS.max_file_bytes)),
+            max_pixels=int(data.get("max_pixels", _DEFAULTS.max_pixels)),
         )
     except (TypeError, ValueError) as exc:
         raise InputError(f"A setting in {path} has the wrong type or value: {exc}.") from exc

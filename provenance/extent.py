@@ -72,6 +72,10 @@ DEFAULT_MAX_SIDE = 1024
 #: well above sensor noise and JPEG artefacts after blurring, well below the
 #: difference between two different pieces of content.
 BASE_THRESHOLD = 24.0
+#: Weak evidence threshold (0..255) for hysteresis, and the wider blur it is read on
+#: (multiple of the base blur radius).
+WEAK_THRESHOLD = 14.0
+_WEAK_BLUR = 3
 #: The noise-adaptive floor may raise the threshold up to here, never further, so
 #: a pair that is mostly edited (median = edited pixels) cannot hide its change.
 MAX_THRESHOLD = 64.0
@@ -484,13 +488,28 @@ def _threshold_and_clean(residual: FloatArray, radius: int) -> BoolArray:
     # Opening (erode, then dilate) removes lines thinner than the kernel: what
     # re-encoding leaves along high-contrast edges (JPEG ringing, chroma
     # subsampling) is thin, whereas an edited object is a blob.
-    raw = _dilate(_erode(blurred > threshold, radius), radius)
-    size = raw.size
-
-    runs = _components(raw)
-    keep = runs.areas >= max(4, round(MIN_COMPONENT_FRACTION * size))
+    strong = _dilate(_erode(blurred > threshold, radius), radius)
+    size = strong.size
+    # Hysteresis: weaker evidence (a lower threshold on a wider blur, still above
+    # the noise floor) counts where it is connected to a strong detection.  An
+    # edit that replaced texture with something smoother leaves residuals of
+    # only the old texture's amplitude; alone they would be too close to noise,
+    # next to a clear change they complete it.  The narrow-blur condition keeps
+    # the wide blur from bleeding past the edges of a strong change.
+    wide = _box_mean(residual, _WEAK_BLUR * radius)
+    weak = (
+        (wide > max(WEAK_THRESHOLD, floor))
+        & (blurred > max(WEAK_THRESHOLD, floor))
+    ) | strong
+    weak = _dilate(_erode(weak, radius), radius) | strong
+    runs = _components(weak)
+    strong_count = np.cumsum(strong, axis=1, dtype=np.int32)
+    strong_count = np.concatenate([np.zeros((strong.shape[0], 1), np.int32), strong_count], axis=1)
+    per_run = strong_count[runs.rows, runs.ends] - strong_count[runs.rows, runs.starts]
+    seeded = np.bincount(runs.labels, weights=per_run, minlength=runs.count) > 0
+    keep = seeded & (runs.areas >= max(4, round(MIN_COMPONENT_FRACTION * size)))
     keep_runs = keep[runs.labels]
-    mask = _render(raw.shape, runs.rows[keep_runs], runs.starts[keep_runs], runs.ends[keep_runs])
+    mask = _render(weak.shape, runs.rows[keep_runs], runs.starts[keep_runs], runs.ends[keep_runs])
 
     holes = _components(~mask)
     height, width = mask.shape

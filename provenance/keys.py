@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,7 +41,7 @@ INFO_FILE = "identity.json"
 EMAIL_PROTECTION_OID = "1.3.6.1.5.5.7.3.4"
 
 
-class SigningAlgorithm(str, Enum):
+class SigningAlgorithm(StrEnum):
     """The COSE algorithms C2PA allows (C2PA 2.x, 13.2 "Digital signatures")."""
 
     ES256 = "es256"
@@ -119,10 +119,14 @@ def signer_function(key: PrivateKeyTypes, algorithm: SigningAlgorithm) -> Callab
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-    hash_for = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
+    hash_for: dict[str, hashes.HashAlgorithm] = {
+        "256": hashes.SHA256(),
+        "384": hashes.SHA384(),
+        "512": hashes.SHA512(),
+    }
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return key.sign
-    digest = hash_for[algorithm.value[2:]]()
+    digest = hash_for[algorithm.value[2:]]
     if isinstance(key, ec.EllipticCurvePrivateKey):
         ec_key = key
         return lambda data: ec_key.sign(data, ec.ECDSA(digest))
@@ -163,7 +167,7 @@ def issue_development_chain(
 
     if not name.strip() or not organization.strip():
         raise CredentialError("A name and an organization are required.")
-    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = _name(f"{organization} development root", organization)
     root = (
@@ -176,7 +180,8 @@ def issue_development_chain(
         .not_valid_after(now + dt.timedelta(days=days + 365))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), False)
         .sign(root_key, hashes.SHA256())
@@ -192,14 +197,19 @@ def issue_development_chain(
         .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+            critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), False)
     )
     if email:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), False)
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.RFC822Name(email)]), False
+        )
     leaf = builder.sign(root_key, hashes.SHA256())
     return leaf_key, leaf, root
 
@@ -310,7 +320,8 @@ def read_chain(path: Path) -> list[x509.Certificate]:
         certs = x509.load_pem_x509_certificates(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise CredentialError(
-            f"{path} does not contain PEM certificates.", hint="Expect a file with BEGIN CERTIFICATE blocks."
+            f"{path} does not contain PEM certificates.",
+            hint="Expect a file with BEGIN CERTIFICATE blocks.",
         ) from exc
     return certs
 

@@ -173,7 +173,10 @@ def training_assertion(preference: TrainingPreference) -> dict[str, Any]:
 def build_definition(plan: ManifestPlan) -> dict[str, Any]:
     """The manifest definition for c2pa's Builder (pure; no signing, no I/O)."""
     assertions: list[dict[str, Any]] = [
-        {"label": ACTIONS_LABEL, "data": {"actions": [action_to_definition(a) for a in plan.actions]}}
+        {
+            "label": ACTIONS_LABEL,
+            "data": {"actions": [action_to_definition(a) for a in plan.actions]},
+        }
     ]
     if plan.capture is not None:
         body = capture_metadata(plan.capture)
@@ -295,7 +298,12 @@ def roi_to_region(roi: Mapping[str, Any]) -> Region | None:
     if shape.get("unit", "percent") != "percent":
         return None
     origin = _as_dict(shape.get("origin"))
-    values = [_num(origin.get("x")), _num(origin.get("y")), _num(shape.get("width")), _num(shape.get("height"))]
+    values = [
+        _num(origin.get("x")),
+        _num(origin.get("y")),
+        _num(shape.get("width")),
+        _num(shape.get("height")),
+    ]
     if any(v is None for v in values):
         return None
     x, y, w, h = (max(0.0, min(100.0, float(v or 0.0))) / 100.0 for v in values)
@@ -409,7 +417,11 @@ def _legacy_statuses(items: Any) -> tuple[StatusEntry, ...]:
         item = _as_dict(item)
         code = clean_text(item.get("code"), max_length=120)
         if code:
-            kind = "success" if code.endswith((".match", ".validated", ".trusted", ".insideValidity")) else "failure"
+            kind = (
+                "success"
+                if code.endswith((".match", ".validated", ".trusted", ".insideValidity"))
+                else "failure"
+            )
             out.append(StatusEntry(code, kind, clean_text(item.get("url"), max_length=300)))
     return tuple(out)
 
@@ -422,7 +434,9 @@ def _parse_ingredient(raw: Mapping[str, Any]) -> IngredientData:
     return IngredientData(
         title=clean_text(raw.get("title"), max_length=200),
         relationship=clean_text(raw.get("relationship"), max_length=40) or "componentOf",
-        manifest_label=raw.get("active_manifest") if isinstance(raw.get("active_manifest"), str) else None,
+        manifest_label=raw.get("active_manifest")
+        if isinstance(raw.get("active_manifest"), str)
+        else None,
         thumbnail_id=_as_dict(raw.get("thumbnail")).get("identifier")
         if isinstance(_as_dict(raw.get("thumbnail")).get("identifier"), str)
         else None,
@@ -503,7 +517,9 @@ def parse_manifest(label: str, raw: Mapping[str, Any]) -> ManifestData:
         actions=tuple(actions),
         capture=capture,
         training=training,
-        ingredients=tuple(_parse_ingredient(_as_dict(i)) for i in _as_list(raw.get("ingredients"))[:100]),
+        ingredients=tuple(
+            _parse_ingredient(_as_dict(i)) for i in _as_list(raw.get("ingredients"))[:100]
+        ),
         thumbnail_id=thumb if isinstance(thumb, str) else None,
         assertion_labels=tuple(labels),
         redacted=redactions,

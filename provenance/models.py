@@ -8,12 +8,12 @@ serialise without touching c2pa.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 IPTC_DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """The five outcomes of verifying one file (DESIGN.md, "Verdicts and exit codes")."""
 
     TRUSTED = "trusted"
@@ -59,7 +59,7 @@ def worst_verdict(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Verdict:
     return max(verdicts, key=lambda v: v.severity, default=Verdict.TRUSTED)
 
 
-class DigitalSourceType(str, Enum):
+class DigitalSourceType(StrEnum):
     """IPTC digital source types used by C2PA actions (C2PA 2.x, 18.5 "Digital source type")."""
 
     DIGITAL_CAPTURE = "digitalCapture"
@@ -119,14 +119,14 @@ def source_type_is_ai(value: str | None) -> bool:
     return parsed is not None and parsed.is_ai
 
 
-class ExtentMethod(str, Enum):
+class ExtentMethod(StrEnum):
     """How an extent was obtained: from pixels, or from a mask the signer supplied."""
 
     MEASURED = "measured"
     DECLARED = "declared"
 
 
-class Relationship(str, Enum):
+class Relationship(StrEnum):
     """C2PA ingredient relationships (C2PA 2.x, 15.7 "Ingredient")."""
 
     PARENT_OF = "parentOf"
@@ -134,7 +134,7 @@ class Relationship(str, Enum):
     INPUT_TO = "inputTo"
 
 
-class TrainingPreference(str, Enum):
+class TrainingPreference(StrEnum):
     """CAWG training-and-data-mining choices."""
 
     ALLOWED = "allowed"

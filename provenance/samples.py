@@ -95,12 +95,29 @@ def encode(img: Image.Image, fmt: str, *, exif: bytes | None = None, quality: in
         kwargs.update(quality=quality)
     elif fmt == "TIFF":
         kwargs.update(compression="tiff_lzw")
+        if exif is not None:
+            # libtiff cannot write the EXIF sub-IFD pointer from raw EXIF bytes; keep the
+            # base-IFD tags (make, model, date), which is where TIFF cameras put them.
+            from PIL import Image
+
+            parsed = Image.Exif()
+            parsed.load(exif)
+            kwargs.pop("exif")
+            kwargs["tiffinfo"] = {
+                tag: parsed[tag] for tag in (0x010F, 0x0110, 0x0131, 0x0132) if tag in parsed
+            }
     img.save(out, fmt, **kwargs)
     return out.getvalue()
 
 
-def sample_photo(fmt: str = "JPEG", *, width: int = 1200, height: int = 800, seed: int = 7,
-                 facts: CameraFacts | None = None) -> bytes:
+def sample_photo(
+    fmt: str = "JPEG",
+    *,
+    width: int = 1200,
+    height: int = 800,
+    seed: int = 7,
+    facts: CameraFacts | None = None,
+) -> bytes:
     """A photo-like image with camera EXIF, encoded in ``fmt``."""
     return encode(photo_like(width, height, seed), fmt, exif=exif_bytes(facts))
 
@@ -122,8 +139,13 @@ def ai_edit(img: Image.Image, box: tuple[float, float, float, float], seed: int 
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
 
 
-def grade(img: Image.Image, *, gamma: float = 0.85, gain: float = 1.08,
-          white_balance: tuple[float, float, float] = (1.04, 1.0, 0.94)) -> Image.Image:
+def grade(
+    img: Image.Image,
+    *,
+    gamma: float = 0.85,
+    gain: float = 1.08,
+    white_balance: tuple[float, float, float] = (1.04, 1.0, 0.94),
+) -> Image.Image:
     """A global grade: gamma, exposure and white balance (not a change of content)."""
     import numpy as np
     from PIL import Image

@@ -14,7 +14,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 WORKING_SIDE = 1024
 
 
-class EditKind(str, Enum):
+class EditKind(StrEnum):
     """What kind of edit a person declares."""
 
     AI_EDIT = "ai_edit"  # new content made by a trained model (generative fill, replace sky)
@@ -135,9 +135,7 @@ def check_output(source: Path, output: Path, *, force: bool) -> None:
                 hint="Choose another output name: the original is never modified.",
             )
         if not force:
-            raise OutputExistsError(
-                f"{output} already exists.", hint="Use --force to replace it."
-            )
+            raise OutputExistsError(f"{output} already exists.", hint="Use --force to replace it.")
         if output.is_dir():
             raise InputError(f"{output} is a folder.", hint="Give a file name with -o.")
     if not output.parent.is_dir():
@@ -163,14 +161,17 @@ def _plan_actions(
         actions.append(Action("c2pa.created", digital_source_type=request.source_type.value))
     for index, edit in enumerate(request.edits):
         if edit.kind is EditKind.AI_EDIT:
-            source_type: str | None = DigitalSourceType.COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA.value
+            source_type: str | None = (
+                DigitalSourceType.COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA.value
+            )
         elif edit.kind is EditKind.ENHANCE:
             source_type = DigitalSourceType.ALGORITHMICALLY_ENHANCED.value
         else:
             source_type = None
         actions.append(
             Action(
-                edit.action or ("c2pa.edited" if edit.kind is not EditKind.ENHANCE else "c2pa.filtered"),
+                edit.action
+                or ("c2pa.edited" if edit.kind is not EditKind.ENHANCE else "c2pa.filtered"),
                 digital_source_type=source_type,
                 software_agent=edit.tool,
                 description=edit.description,
@@ -289,7 +290,9 @@ def sign_image(request: SignRequest, identity: SigningIdentity) -> SignResult:
         ),
         mime=kind.mime,
     )
-    return SignResult(source=source, output=output, actions=actions, capture=capture, extent_note=note)
+    return SignResult(
+        source=source, output=output, actions=actions, capture=capture, extent_note=note
+    )
 
 
 def write_signed(output: Path, produce: Callable[[IO[bytes]], None], *, mime: str) -> None:

@@ -75,7 +75,7 @@ def anchor_problem(cert: x509.Certificate, now: dt.datetime | None = None) -> st
     """Why a certificate cannot be a trust anchor (None when it can)."""
     from cryptography import x509
 
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     try:
         basic = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
         is_ca = basic.ca
@@ -156,7 +156,9 @@ def remove_anchor(home: Path, selector: str) -> list[Anchor]:
             anchor.path.unlink(missing_ok=True)
             removed.append(anchor)
     if not removed:
-        raise InputError(f"No trust anchor matches '{selector}'.", hint="See: provenance trust list")
+        raise InputError(
+            f"No trust anchor matches '{selector}'.", hint="See: provenance trust list"
+        )
     return removed
 
 

@@ -64,7 +64,9 @@ def verify_file(path: Path, options: VerifyOptions | None = None) -> Report:
     try:
         size = path.stat().st_size
         if not path.is_file():
-            return _unreadable(name, "provenance.notAFile", "This is a folder or device, not a file.")
+            return _unreadable(
+                name, "provenance.notAFile", "This is a folder or device, not a file."
+            )
     except OSError as exc:
         return _unreadable(name, "provenance.io", f"The file cannot be opened ({exc.strerror}).")
     if size > options.max_bytes:
@@ -78,7 +80,9 @@ def verify_file(path: Path, options: VerifyOptions | None = None) -> Report:
         try:
             sidecar = options.sidecar.read_bytes()
         except OSError as exc:
-            raise InputError(f"Cannot read the sidecar manifest {options.sidecar}: {exc.strerror}.") from exc
+            raise InputError(
+                f"Cannot read the sidecar manifest {options.sidecar}: {exc.strerror}."
+            ) from exc
     try:
         with open(path, "rb") as stream:
             head = stream.read(64)
@@ -182,13 +186,20 @@ def _problems(entries: Iterable[StatusEntry]) -> tuple[Problem, ...]:
     return tuple(sorted(out, key=lambda p: p.severity != "failure"))
 
 
-def _signer(manifest: ManifestData, verdict: Verdict, statuses: Iterable[StatusEntry]) -> SignerSummary:
+def _signer(
+    manifest: ManifestData, verdict: Verdict, statuses: Iterable[StatusEntry]
+) -> SignerSummary:
     codes = {s.code for s in statuses}
     timestamp_trusted: bool | None = None
     if manifest.signature.time:
         if "timeStamp.trusted" in codes:
             timestamp_trusted = True
-        elif codes & {"timeStamp.untrusted", "timeStamp.mismatch", "timeStamp.malformed", "timeStamp.outsideValidity"}:
+        elif codes & {
+            "timeStamp.untrusted",
+            "timeStamp.mismatch",
+            "timeStamp.malformed",
+            "timeStamp.outsideValidity",
+        }:
             timestamp_trusted = False
     return SignerSummary(
         name=manifest.signature.common_name,
@@ -278,7 +289,9 @@ def ai_summary(actions: tuple[Action, ...], capture: CaptureFacts | None) -> AIS
     }
     generated = any(
         a.action == "c2pa.created"
-        and (DigitalSourceType.parse(a.digital_source_type) or DigitalSourceType.DIGITAL_CAPTURE).value
+        and (
+            DigitalSourceType.parse(a.digital_source_type) or DigitalSourceType.DIGITAL_CAPTURE
+        ).value
         in generated_types
         for a in actions
     ) or (capture is not None and capture.source in generated_types)
@@ -302,9 +315,7 @@ def ai_summary(actions: tuple[Action, ...], capture: CaptureFacts | None) -> AIS
     )
 
 
-def build_report(
-    name: str, mime: str, store: StoreData, thumbnails: Mapping[str, bytes]
-) -> Report:
+def build_report(name: str, mime: str, store: StoreData, thumbnails: Mapping[str, bytes]) -> Report:
     """Turn a parsed manifest store into a Report (pure; unit-testable without c2pa)."""
     verdict = verdict_for(store)
     active = store.active
@@ -314,8 +325,7 @@ def build_report(
             file=name,
             verdict=Verdict.INVALID,
             format=mime,
-            problems=problems
-            or (Problem("claim.missing", explain("claim.missing")),),
+            problems=problems or (Problem("claim.missing", explain("claim.missing")),),
         )
     capture = _inherited_capture(active, store)
     ai = ai_summary(active.actions, active.capture)

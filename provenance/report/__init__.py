@@ -22,7 +22,9 @@ class Renderer(Protocol):
 FORMATS = ("text", "json", "html")
 
 
-def renderer_for(fmt: str, *, color: bool = False, width: int = 100, quiet: bool = False) -> Renderer:
+def renderer_for(
+    fmt: str, *, color: bool = False, width: int = 100, quiet: bool = False
+) -> Renderer:
     """The renderer for a ``--format`` value."""
     if fmt == "json":
         from provenance.report.json_report import JsonRenderer

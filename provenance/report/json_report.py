@@ -132,6 +132,8 @@ class JsonRenderer:
     def render(self, reports: Sequence[Report]) -> str:
         """JSON text (ASCII-safe: every non-ASCII character is escaped)."""
         data: Any = (
-            report_to_dict(reports[0]) if len(reports) == 1 else [report_to_dict(r) for r in reports]
+            report_to_dict(reports[0])
+            if len(reports) == 1
+            else [report_to_dict(r) for r in reports]
         )
         return json.dumps(data, indent=2, ensure_ascii=True) + "\n"

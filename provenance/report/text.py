@@ -76,6 +76,8 @@ class TextRenderer:
                 console.print(Text("  Problems:", style="bold"))
                 for problem in report.problems:
                     console.print(
-                        Text(f"    - {clean_text(problem.explanation, max_length=400)} [{problem.code}]")
+                        Text(
+                            f"    - {clean_text(problem.explanation, max_length=400)} [{problem.code}]"
+                        )
                     )
         return buffer.getvalue()
