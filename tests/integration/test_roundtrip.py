@@ -1,0 +1,98 @@
+"""Real sign → verify round trips in temporary folders (no network, no shared state)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from fixtures.generate import write_photo, write_random
+from provenance.models import Verdict
+from provenance.sign import SignRequest, sign_image
+from provenance.verify import VerifyOptions, verify_file
+
+
+def _options(root: Path | None) -> VerifyOptions:
+    return VerifyOptions(trust_files=(root,) if root else (), use_trust_store=False)
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "png", "webp", "tiff"])
+def test_round_trip_each_format(tmp_path: Path, dev_identity, root_pem_file: Path, fmt: str) -> None:
+    identity, _ = dev_identity
+    source = write_photo(tmp_path, fmt, width=800, height=533)
+    before = hashlib.sha256(source.read_bytes()).hexdigest()
+    output = tmp_path / f"signed{source.suffix}"
+    result = sign_image(SignRequest(source=source, output=output), identity)
+    assert result.output == output
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == before, "input must never change"
+
+    stranger = verify_file(output, _options(None))
+    assert stranger.verdict is Verdict.VALID_UNTRUSTED
+    assert stranger.signer is not None
+    assert stranger.signer.organization == "Test Studio"
+    assert stranger.signer.trusted is False
+    assert stranger.capture is not None
+    assert (stranger.capture.make, stranger.capture.model) == ("BarCam", "BC-1")
+    assert stranger.capture.source == "digitalCapture"
+    assert stranger.capture.location is None
+
+    trusted = verify_file(output, _options(root_pem_file))
+    assert trusted.verdict is Verdict.TRUSTED
+    assert trusted.signer is not None and trusted.signer.trusted
+
+
+def test_changed_pixel_data_is_invalid(tmp_path: Path, dev_identity, root_pem_file: Path) -> None:
+    identity, _ = dev_identity
+    source = write_photo(tmp_path, "jpeg")
+    output = tmp_path / "signed.jpg"
+    sign_image(SignRequest(source=source, output=output), identity)
+    data = bytearray(output.read_bytes())
+    data[-200] ^= 0x01  # one changed byte in the entropy-coded image data
+    tampered = tmp_path / "tampered.jpg"
+    tampered.write_bytes(bytes(data))
+    report = verify_file(tampered, _options(root_pem_file))
+    assert report.verdict is Verdict.INVALID
+    assert any(p.code == "assertion.dataHash.mismatch" for p in report.problems)
+    assert all(p.explanation and p.code not in p.explanation for p in report.problems)
+
+
+def test_unsigned_and_random_files(tmp_path: Path) -> None:
+    unsigned = write_photo(tmp_path, "jpeg")
+    assert verify_file(unsigned, _options(None)).verdict is Verdict.NO_CREDENTIALS
+    random_file = write_random(tmp_path)
+    assert verify_file(random_file, _options(None)).verdict in (Verdict.UNREADABLE, Verdict.INVALID)
+    missing = verify_file(tmp_path / "nope.jpg", _options(None))
+    assert missing.verdict is Verdict.UNREADABLE
+
+
+def test_refuses_to_overwrite_without_force_and_never_onto_input(tmp_path: Path, dev_identity) -> None:
+    from provenance.errors import InputError, OutputExistsError
+
+    identity, _ = dev_identity
+    source = write_photo(tmp_path, "jpeg")
+    output = tmp_path / "out.jpg"
+    output.write_bytes(b"precious")
+    with pytest.raises(OutputExistsError):
+        sign_image(SignRequest(source=source, output=output), identity)
+    assert output.read_bytes() == b"precious"
+    with pytest.raises(InputError, match="overwrite the input"):
+        sign_image(SignRequest(source=source, output=source, force=True), identity)
+    sign_image(SignRequest(source=source, output=output, force=True), identity)
+    assert verify_file(output, _options(None)).verdict is Verdict.VALID_UNTRUSTED
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_resigning_keeps_history(tmp_path: Path, dev_identity) -> None:
+    identity, _ = dev_identity
+    source = write_photo(tmp_path, "jpeg")
+    first = tmp_path / "first.jpg"
+    sign_image(SignRequest(source=source, output=first), identity)
+    second = tmp_path / "second.jpg"
+    sign_image(SignRequest(source=first, output=second, parent=first), identity)
+    report = verify_file(second, _options(None))
+    assert report.verdict is Verdict.VALID_UNTRUSTED
+    assert len(report.history) == 1
+    assert report.history[0].relationship == "parentOf"
+    assert report.history[0].capture is not None
+    assert report.history[0].capture.make == "BarCam"
