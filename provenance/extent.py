@@ -17,21 +17,26 @@ The method, and why each step is there:
 
 2. **Normalise global tone.**  Grading, exposure, white balance and contrast
    curves change every pixel but no *content*.  Per channel we fit a monotone
-   curve parent-level -> edited-level from the *median* edited value at each
-   parent level.  A median is not moved by the edited area as long as, at each
-   level, most pixels are untouched; a second pass refits without the pixels
-   the first pass found changed, so even a large edit barely bends the curve.
-   A small affine colour correction (3x3 matrix + offset, fitted on the
-   unchanged pixels) then absorbs channel-mixing adjustments such as
-   saturation, which a per-channel curve cannot express.
+   curve parent-level -> edited-level from the joint histogram of the two.
+   Pass 1 follows the histogram's *ridge* (the most common edited value per
+   parent level): untouched pixels pile up on it while replaced content spreads
+   out, so it holds even when most of the picture was edited (a replaced
+   background).  Pass 2 refits with the *median* on the pixels pass 1 found
+   untouched, which is more precise, and adds an affine colour correction
+   (3x3 matrix + offset) for channel-mixing adjustments such as saturation,
+   which a per-channel curve cannot express.
 
 3. **Residual -> mask.**  ``|edited - mapped parent|`` (largest channel) is box
    blurred so that sensor noise and JPEG ringing average out while a real
    change, which is spatially coherent, survives.  The threshold is a fixed
-   24/255 or, for noisy pairs, a noise floor estimated from the median and MAD
-   of the residual, whichever is larger.  Specks smaller than a minimum area are
-   dropped, and small enclosed holes are filled: inside a replaced object the
-   new content occasionally matches the old one, which is luck, not "unchanged".
+   24/255 or, for noisy pairs, a noise floor estimated from the low quantiles
+   of the residual, whichever is larger.  A morphological opening removes the
+   thin lines re-encoding leaves along edges; weaker evidence (14/255) is
+   accepted where it touches a clear change (hysteresis), which completes
+   edits that replaced texture with something smoother.  Specks smaller than a
+   minimum area are dropped, and small enclosed holes are filled: inside a
+   replaced object the new content occasionally matches the old one, which is
+   luck, not "unchanged".
 
 4. **Regions.**  Connected components (8-connected, labelled on run lengths
    with a vectorised union-find) give boxes; nearby boxes are merged and the
@@ -46,6 +51,7 @@ Only numpy and Pillow are used; everything per-pixel is vectorised.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,14 +78,14 @@ DEFAULT_MAX_SIDE = 1024
 #: well above sensor noise and JPEG artefacts after blurring, well below the
 #: difference between two different pieces of content.
 BASE_THRESHOLD = 24.0
-#: Weak evidence threshold (0..255) for hysteresis, and the wider blur it is read on
-#: (multiple of the base blur radius).
+#: Weak-evidence threshold (0..255) for hysteresis, and the wider blur it is also
+#: read on (a multiple of the base blur radius, which is 1 px per 512 px of side).
 WEAK_THRESHOLD = 14.0
 _WEAK_BLUR = 3
 #: The noise-adaptive floor may raise the threshold up to here, never further, so
-#: a pair that is mostly edited (median = edited pixels) cannot hide its change.
+#: a pair with an unusual residual distribution cannot hide a clear change.
 MAX_THRESHOLD = 64.0
-#: How many robust standard deviations above the median residual the noise floor sits.
+#: How many robust standard deviations above the typical residual the noise floor sits.
 NOISE_SIGMAS = 6.0
 #: Components smaller than this fraction of the image are specks, not edits.
 MIN_COMPONENT_FRACTION = 0.0002
@@ -103,6 +109,8 @@ _RIDGE_SHARE = 0.25
 #: Curves are extrapolated beyond the known levels with the slope of this many
 #: levels at their end.
 _EXTRAPOLATION_SPAN = 24.0
+#: Refits of the trimmed least-squares colour fit in the robust pass.
+_TRIM_ROUNDS = 3
 #: Fractions and magnitudes are reported with this many decimals.
 _DECIMALS = 4
 
@@ -294,24 +302,47 @@ def _analyse(
     flat_edited = edited_px.reshape(3, -1)
     radius = max(1, round(max(height, width) / 512))
 
-    # Pass 1: curves from the ridge (mode) of every pixel's parent->edited pairs.
-    curves = _fit_curves(flat_parent, flat_edited, use_mode=True)
-    mapped = _apply_curves(flat_parent, curves)
+    # Pass 1: a tone model fitted robustly on every pixel (see _tone_model).
+    mapped = _tone_model(flat_parent, flat_edited, None)
     residual = _residual(mapped, flat_edited, (height, width))
     first = _threshold_and_clean(residual, radius)
 
-    # Pass 2: refit on the pixels pass 1 believes untouched (with a safety margin),
-    # then absorb channel mixing (saturation and the like) with an affine colour fit.
+    # Pass 2: refit, precisely, on the pixels pass 1 believes untouched (with a
+    # safety margin around what it found).
     inliers = ~_dilate(first, 2 * radius).reshape(-1)
     if np.count_nonzero(inliers) >= 0.2 * inliers.size:
-        curves = _fit_curves(flat_parent[:, inliers], flat_edited[:, inliers], use_mode=False)
-        mapped = _apply_curves(flat_parent, curves)
-        mapped = _affine_correct(mapped, flat_edited, inliers)
+        mapped = _tone_model(flat_parent, flat_edited, inliers)
         residual = _residual(mapped, flat_edited, (height, width))
     # else: most of the picture changed; there is too little "unchanged" to refit on,
     # and pass 1's answer (a large area) is the honest one.
     mask = _threshold_and_clean(residual, radius)
     return mask, residual
+
+
+def _tone_model(
+    parent: NDArray[np.uint8], edited: NDArray[np.uint8], inliers: BoolArray | None
+) -> FloatArray:
+    """The parent's pixels as the global adjustment would render them (3 x pixels).
+
+    Three stages, each fitted on ``inliers`` (all pixels, robustly, when None):
+    per-channel curves, an affine colour transform, per-channel curves again.
+    Curves alone express exposure, white balance, gamma and contrast; the affine
+    stage adds channel mixing (saturation, black-and-white conversion), and the
+    final curves absorb the non-linearity that follows mixing (a B&W conversion
+    *then* a contrast curve).
+    """
+    robust = inliers is None
+    if inliers is None:
+        fit_parent, fit_edited = parent, edited
+        everywhere = np.ones(parent.shape[1], dtype=bool)
+    else:
+        fit_parent, fit_edited = parent[:, inliers], edited[:, inliers]
+        everywhere = inliers
+    mapped = _apply_curves(parent, _fit_curves(fit_parent, fit_edited, use_mode=robust))
+    mapped = _affine_correct(mapped, edited, everywhere, trim=robust)
+    levels = np.rint(mapped).astype(np.uint8)
+    fit_levels = levels if inliers is None else levels[:, inliers]
+    return _apply_curves(levels, _fit_curves(fit_levels, fit_edited, use_mode=robust))
 
 
 def _fit_curves(
@@ -433,18 +464,20 @@ def _apply_curves(parent: NDArray[np.uint8], curves: FloatArray) -> FloatArray:
 
 
 def _affine_correct(
-    mapped: FloatArray, edited: NDArray[np.uint8], inliers: BoolArray
+    mapped: FloatArray, edited: NDArray[np.uint8], inliers: BoolArray, *, trim: bool
 ) -> FloatArray:
     """Least-squares ``edited ~ A @ mapped + b`` on unchanged pixels, applied everywhere.
 
     Per-channel curves cannot express an adjustment where one channel depends on
     the others (saturation, vibrance, channel mixing); an affine colour fit on
     top of the curves can, to first order.  Pixels clipped at 0 or 255 in the
-    edit are left out of the fit: clipping is not linear.
+    edit are left out of the fit: clipping is not linear.  With ``trim`` the fit
+    is a trimmed least squares: refitted a few times on the half of the sample
+    it explains best, so an edited area (under half the picture) cannot drag it.
     """
     index = np.flatnonzero(inliers)
     # A regular subsample is plenty for 12 parameters and keeps 24 MP inputs fast.
-    index = index[:: max(1, index.size // 100_000)]
+    index = index[:: max(1, index.size // 50_000)]
     sample_edited = edited[:, index]
     unclipped = (sample_edited > 2).all(axis=0) & (sample_edited < 253).all(axis=0)
     index = index[unclipped]
@@ -455,6 +488,11 @@ def _affine_correct(
     design[:, 3] = 1.0
     target = edited[:, index].T.astype(np.float64)
     coefficients, *_ = np.linalg.lstsq(design, target, rcond=None)
+    for _ in range(_TRIM_ROUNDS if trim else 0):
+        misfit = np.abs(design @ coefficients - target)
+        errors = np.maximum(np.maximum(misfit[:, 0], misfit[:, 1]), misfit[:, 2])
+        best = errors <= np.median(errors)
+        coefficients, *_ = np.linalg.lstsq(design[best], target[best], rcond=None)
     corrected = np.empty_like(mapped)
     for out in range(3):
         plane = corrected[out]
@@ -469,12 +507,13 @@ def _residual(
 ) -> FloatArray:
     """Per-pixel largest channel difference (0..255): catches pure hue changes too."""
     difference = np.abs(edited.astype(np.float32) - mapped)
-    largest = np.maximum(np.maximum(difference[0], difference[1]), difference[2])
+    largest: FloatArray = np.maximum(np.maximum(difference[0], difference[1]), difference[2])
     return largest.reshape(shape)
 
 
 def _threshold_and_clean(residual: FloatArray, radius: int) -> BoolArray:
-    """Blur, threshold (fixed or noise floor), drop specks, fill small holes."""
+    """Residual (0..255) -> change mask: blur, threshold (fixed or noise floor),
+    opening, hysteresis, drop specks, fill small holes."""
     blurred = _box_mean(residual, radius)
     # Noise floor from the low quantiles of a subsample: the 10th and 25th
     # percentiles describe untouched pixels even when up to ~70 % of the picture
@@ -497,10 +536,8 @@ def _threshold_and_clean(residual: FloatArray, radius: int) -> BoolArray:
     # next to a clear change they complete it.  The narrow-blur condition keeps
     # the wide blur from bleeding past the edges of a strong change.
     wide = _box_mean(residual, _WEAK_BLUR * radius)
-    weak = (
-        (wide > max(WEAK_THRESHOLD, floor))
-        & (blurred > max(WEAK_THRESHOLD, floor))
-    ) | strong
+    weak_threshold = max(WEAK_THRESHOLD, floor)
+    weak = (wide > weak_threshold) & (blurred > weak_threshold)
     weak = _dilate(_erode(weak, radius), radius) | strong
     runs = _components(weak)
     strong_count = np.cumsum(strong, axis=1, dtype=np.int32)
@@ -530,33 +567,41 @@ def _threshold_and_clean(residual: FloatArray, radius: int) -> BoolArray:
 # --------------------------------------------------------------------------- image helpers
 
 
-def _box_sum(values: NDArray[np.float64], radius: int) -> NDArray[np.float64]:
-    """Sum over a (2r+1)^2 window, edges replicated, via cumulative sums (O(1) per pixel)."""
+def _box_sum(values: NDArray[Any], radius: int) -> NDArray[Any]:
+    """Sum over a (2r+1)^2 window, edges replicated, via cumulative sums (O(1) per pixel).
+
+    Works in the input's dtype (float32 residuals, int32 counts): a working-size
+    image keeps float32 cumulative sums accurate to far below one grey level.
+    """
     size = 2 * radius + 1
     padded = np.pad(values, radius, mode="edge")
-    cumulative = np.cumsum(padded, axis=0)
-    cumulative = np.concatenate([np.zeros((1, padded.shape[1])), cumulative], axis=0)
-    rows = cumulative[size:] - cumulative[:-size]
-    cumulative = np.cumsum(rows, axis=1)
-    cumulative = np.concatenate([np.zeros((rows.shape[0], 1)), cumulative], axis=1)
-    return cumulative[:, size:] - cumulative[:, :-size]
+    cumulative = np.cumsum(padded, axis=0, dtype=padded.dtype)
+    rows = np.empty((padded.shape[0] - size + 1, padded.shape[1]), dtype=padded.dtype)
+    rows[0] = cumulative[size - 1]
+    np.subtract(cumulative[size:], cumulative[:-size], out=rows[1:])
+    cumulative = np.cumsum(rows, axis=1, dtype=rows.dtype)
+    out = np.empty((rows.shape[0], rows.shape[1] - size + 1), dtype=rows.dtype)
+    out[:, 0] = cumulative[:, size - 1]
+    np.subtract(cumulative[:, size:], cumulative[:, :-size], out=out[:, 1:])
+    return out
 
 
 def _box_mean(values: FloatArray, radius: int) -> FloatArray:
     """Box blur: mean over a (2r+1)^2 window."""
-    total = _box_sum(values.astype(np.float64), radius)
-    return (total / float((2 * radius + 1) ** 2)).astype(np.float32)
+    total = _box_sum(values.astype(np.float32, copy=False), radius)
+    return (total * np.float32(1.0 / (2 * radius + 1) ** 2)).astype(np.float32, copy=False)
 
 
 def _dilate(mask: BoolArray, radius: int) -> BoolArray:
     """Binary dilation with a square kernel."""
-    return _box_sum(mask.astype(np.float64), radius) > 0.5
+    dilated: BoolArray = _box_sum(mask.astype(np.int32), radius) > 0
+    return dilated
 
 
 def _erode(mask: BoolArray, radius: int) -> BoolArray:
     """Binary erosion with a square kernel (edges replicated, so borders do not erode)."""
-    full = float((2 * radius + 1) ** 2)
-    return _box_sum(mask.astype(np.float64), radius) > full - 0.5
+    eroded: BoolArray = _box_sum(mask.astype(np.int32), radius) == (2 * radius + 1) ** 2
+    return eroded
 
 
 def _resample_nearest(mask: BoolArray, shape: tuple[int, int]) -> BoolArray:
@@ -567,7 +612,8 @@ def _resample_nearest(mask: BoolArray, shape: tuple[int, int]) -> BoolArray:
         return mask
     rows = (np.arange(shape[0]) * mask.shape[0]) // shape[0]
     cols = (np.arange(shape[1]) * mask.shape[1]) // shape[1]
-    return mask[rows[:, None], cols[None, :]]
+    resampled: BoolArray = mask[rows[:, None], cols[None, :]]
+    return resampled
 
 
 def _downscale_mask(mask: BoolArray, max_side: int) -> BoolArray:
