@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from provenance_cli import cmd_demo, cmd_keys, cmd_sign, cmd_trust, cmd_verify
+from provenance_cli import cmd_check, cmd_demo, cmd_keys, cmd_sign, cmd_trust, cmd_verify
 
 from provenance import __version__
 
@@ -49,6 +49,7 @@ def root(
 app.command("demo")(cmd_demo.demo)
 app.command("sign")(cmd_sign.sign)
 app.command("verify")(cmd_verify.verify)
+app.command("check")(cmd_check.check)
 app.add_typer(cmd_keys.app, name="keys")
 app.add_typer(cmd_trust.app, name="trust")
 

@@ -1,0 +1,206 @@
+"""Terminal side of batch work: a progress bar while it runs, a summary table at the end.
+
+The library reports progress as :class:`~provenance.batch.BatchEvent` values;
+this module turns them into a rich progress bar on stderr, and only when
+stderr is a terminal (logs and CI get the final summary lines alone).  Every
+file name and reason shown goes through the sanitiser inside a ``Text``, so a
+hostile name or manifest string can neither drive the terminal nor inject
+rich markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from provenance_cli._common import terminal_width, use_color
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from provenance.batch import BatchEvent
+    from provenance.policy import Policy
+    from provenance.sign import SignRequest
+    from provenance.verify import VerifyOptions
+
+EXIT_POLICY_FAILED = 20
+EXIT_SIGN_FAILED = 1
+
+
+def _stdout_console() -> Console:
+    from rich.console import Console
+
+    return Console(
+        file=sys.stdout,
+        no_color=not use_color(),
+        width=terminal_width(),
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+
+
+def _text(value: object) -> object:
+    from rich.text import Text
+
+    from provenance.sanitize import clean_text, safe_filename_display
+
+    if isinstance(value, Path):
+        return Text(safe_filename_display(str(value)))
+    return Text(clean_text(value, max_length=400) or "")
+
+
+@contextmanager
+def _progress(description: str, total: int) -> Iterator[Callable[[BatchEvent], None]]:
+    """An event handler that drives a progress bar on stderr, or does nothing when piped."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from provenance.batch import EventKind
+
+    console = Console(stderr=True, highlight=False, markup=False)
+    if not console.is_terminal or total == 0:
+        yield lambda _event: None
+        return
+    failed = 0
+    progress = Progress(
+        TextColumn(description),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("failed {task.fields[failed]}"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task(description, total=total, failed=0, rate="")
+
+    def handle(event: BatchEvent) -> None:
+        nonlocal failed
+        if event.kind is EventKind.STARTED:
+            return
+        if event.kind is EventKind.FAILED:
+            failed += 1
+        progress.advance(task)
+        elapsed = progress.tasks[0].elapsed or 0.0
+        done = progress.tasks[0].completed
+        rate = f"{done / elapsed:.1f} files/s" if elapsed > 0 else ""
+        progress.update(task, failed=failed, rate=rate)
+
+    with progress:
+        yield handle
+
+
+def run_sign_batch(
+    requests: Sequence[SignRequest], home: Path, passphrase: bytes, jobs: int | None
+) -> int:
+    """Sign many files with progress and a summary; the exit code is 1 when any failed."""
+    from rich.table import Table
+
+    from provenance.batch import EventKind, sign_many
+
+    with _progress("signing", len(requests)) as on_event:
+        summary = sign_many(
+            requests, home=home, passphrase=passphrase, jobs=jobs, on_event=on_event
+        )
+    out = _stdout_console()
+    problems = [o for o in summary.outcomes if o.status is EventKind.FAILED]
+    if problems:
+        table = Table(title="Files that could not be signed", title_justify="left")
+        table.add_column("file", overflow="fold")
+        table.add_column("reason", overflow="fold")
+        for outcome in problems:
+            table.add_row(_text(outcome.source), _text(outcome.message))  # type: ignore[arg-type]
+        out.print(table)
+    totals = Table(title="Summary", title_justify="left")
+    for column in ("files", "signed", "already done", "failed", "time", "files/s"):
+        totals.add_column(column, justify="right")
+    totals.add_row(
+        str(len(summary.outcomes)),
+        str(summary.done),
+        str(summary.skipped),
+        str(summary.failed),
+        f"{summary.elapsed:.1f} s",
+        f"{summary.files_per_second:.2f}",
+    )
+    out.print(totals)
+    if not summary.ok:
+        typer.echo(
+            f"error: {summary.failed} of {len(summary.outcomes)} file(s) could not be signed.",
+            err=True,
+        )
+        return EXIT_SIGN_FAILED
+    return 0
+
+
+def run_check(
+    paths: Sequence[Path],
+    policy: Policy,
+    options: VerifyOptions,
+    *,
+    jobs: int | None,
+    timeout_s: float | None,
+    csv_path: Path | None,
+    json_path: Path | None,
+) -> int:
+    """Verify every image under ``paths``, apply the policy, report; 0 all pass, 20 otherwise."""
+    from rich.table import Table
+
+    from provenance.batch import collect_images, verify_many
+    from provenance.errors import InputError
+    from provenance.policy import CSV_COLUMNS, csv_row, evaluate
+    from provenance.report.json_report import report_to_dict
+
+    files = collect_images(paths)
+    if not files:
+        raise InputError("No images were found to check.", hint="Give image files or folders.")
+    with _progress("checking", len(files)) as on_event:
+        reports = verify_many(files, options, jobs=jobs, timeout_s=timeout_s, on_event=on_event)
+    results = [evaluate(policy, report) for report in reports]
+
+    if csv_path is not None:
+        with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CSV_COLUMNS)
+            for path, report, result in zip(files, reports, results, strict=True):
+                writer.writerow(csv_row(path, report, result))
+    if json_path is not None:
+        data = []
+        for report, result in zip(reports, results, strict=True):
+            entry = report_to_dict(report)
+            entry["policy"] = {"passed": result.passed, "reasons": list(result.reasons)}
+            data.append(entry)
+        json_path.write_text(json.dumps(data, indent=2, ensure_ascii=True) + "\n", "utf-8")
+
+    out = _stdout_console()
+    table = Table(title="Policy check", title_justify="left")
+    table.add_column("file", overflow="fold")
+    table.add_column("verdict")
+    table.add_column("result")
+    table.add_column("reasons", overflow="fold")
+    for path, report, result in zip(files, reports, results, strict=True):
+        table.add_row(
+            _text(path),  # type: ignore[arg-type]
+            report.verdict.value,
+            "pass" if result.passed else "FAIL",
+            _text("; ".join(result.reasons)),  # type: ignore[arg-type]
+        )
+    out.print(table)
+    failed = sum(1 for r in results if not r.passed)
+    out.print(f"{len(files)} file(s): {len(files) - failed} pass, {failed} fail.")
+    return EXIT_POLICY_FAILED if failed else 0

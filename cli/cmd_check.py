@@ -1,0 +1,77 @@
+"""``provenance check``: gate a folder of submissions against a house policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from provenance_cli._common import fail, run
+
+
+def check(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Images or folders (searched recursively).", show_default=False),
+    ],
+    policy: Annotated[
+        Path, typer.Option("--policy", help="The house policy (TOML).", show_default=False)
+    ],
+    trust: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--trust", help="A root certificate (PEM) to trust for this call. Repeatable."
+        ),
+    ] = None,
+    no_trust_store: Annotated[
+        bool, typer.Option("--no-trust-store", help="Ignore the anchors added with 'trust add'.")
+    ] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes (default: cores).")
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds allowed to verify one file.")
+    ] = 60.0,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write one row per file to this CSV file.")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the full reports to this JSON file.")
+    ] = None,
+) -> None:
+    """Verify every image and apply a policy. Exit 0 when all pass, 20 when any fails."""
+    from provenance.config import home_dir, load_settings
+    from provenance.policy import load_policy
+    from provenance.verify import VerifyOptions
+
+    if jobs is not None and jobs < 1:
+        fail("--jobs must be at least 1.", code=2)
+    if timeout <= 0:
+        fail("--timeout must be positive.", code=2)
+
+    def go() -> int:
+        from provenance_cli._batch_ui import run_check
+
+        from provenance.trust import anchors_pem
+
+        rules = load_policy(policy)
+        home = home_dir()
+        # Read the anchors once here so a bad --trust file is one clear error, not N.
+        anchors_pem(None if no_trust_store else home, tuple(trust or ()))
+        options = VerifyOptions(
+            trust_files=tuple(trust or ()),
+            home=home,
+            use_trust_store=not no_trust_store,
+            max_bytes=load_settings(home).max_file_bytes,
+        )
+        return run_check(
+            paths,
+            rules,
+            options,
+            jobs=jobs,
+            timeout_s=timeout,
+            csv_path=csv_out,
+            json_path=json_out,
+        )
+
+    raise typer.Exit(run(go))
