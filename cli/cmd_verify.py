@@ -31,6 +31,15 @@ def verify(
             help="UNSAFE for privacy: fetch credentials stored at a URL the file names.",
         ),
     ] = False,
+    remote_timeout: Annotated[
+        float,
+        typer.Option(
+            "--remote-timeout",
+            min=0.5,
+            max=120.0,
+            help="Seconds allowed for fetching a remote manifest with --allow-remote.",
+        ),
+    ] = 10.0,
     no_trust_store: Annotated[
         bool, typer.Option("--no-trust-store", help="Ignore the anchors added with 'trust add'.")
     ] = False,
@@ -60,8 +69,11 @@ def verify(
             home=home_dir(),
             use_trust_store=not no_trust_store,
             allow_remote=allow_remote,
+            remote_timeout=remote_timeout,
             sidecar=sidecar,
-            want_thumbnails=fmt == "html",
+            # Thumbnails feed the HTML pictures and the declared-vs-observed check
+            # (JSON ai.observed_area_fraction); only the verdict-line mode can skip them.
+            want_thumbnails=not (quiet and fmt == "text"),
         )
         reports = [verify_file(path, options) for path in files]
         renderer = renderer_for(

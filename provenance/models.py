@@ -262,6 +262,9 @@ class AISummary:
     tools: tuple[str, ...] = ()
     observed_area_fraction: float | None = None
     consistent: bool | None = None
+    #: Change observed outside every declared region (verify-time re-measurement).
+    undeclared_area_fraction: float | None = None
+    undeclared_regions: tuple[Region, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from provenance.models import (
@@ -95,6 +96,11 @@ def _history(entry: HistoryEntry) -> dict[str, Any]:
     }
 
 
+def schema_path() -> Path:
+    """The JSON Schema file this output follows (shipped as package data)."""
+    return Path(__file__).resolve().parent.parent / "schema" / "report.schema.json"
+
+
 def report_to_dict(report: Report) -> dict[str, Any]:
     """One report as a JSON-ready dict in schema order."""
     return {
@@ -113,6 +119,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "tools": list(report.ai.tools),
             "observed_area_fraction": report.ai.observed_area_fraction,
             "consistent": report.ai.consistent,
+            "undeclared_area_fraction": report.ai.undeclared_area_fraction,
         },
         "actions": [_action(a) for a in report.actions],
         "history": [_history(h) for h in report.history],

@@ -1,0 +1,323 @@
+"""``--format html``: one self-contained page per run, safe to open from anywhere.
+
+The page is built with :func:`html.escape` on every value (no template engine,
+so no new dependency and no way to forget an ``|e``): all text in a report is
+attacker-controlled manifest data.  The page works offline and without
+scripts: CSS is inline, pictures are ``data:`` URIs, and a strict
+Content-Security-Policy (``default-src 'none'``) forbids scripts, frames, fonts
+and every network request even if something slipped through.  URLs from the
+file (a remote manifest address) are shown as text, never as links.
+
+Pictures are re-encoded, never passed through: each thumbnail is decoded with
+the bounded decoder (decompression bombs) and written again as a small JPEG,
+so whatever bytes a stranger embedded never reach the browser.  The "where was
+AI" picture is a second copy with the AI regions drawn over it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from html import escape
+from typing import TYPE_CHECKING
+
+from provenance import media
+from provenance.models import Action, HistoryEntry, Region, Report, Verdict
+from provenance.sanitize import clean_text
+from provenance.statements import action_label, format_date, percent, tool_name
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'"
+)
+#: Longest side of pictures embedded in the page: enough for a phone, small files.
+PICTURE_SIDE = 640
+HISTORY_PICTURE_SIDE = 240
+_MAX_DEPTH = 8
+
+#: Verdict → (words, explanation, css class, symbol).  Words first: the colour repeats them.
+BANNERS = {
+    Verdict.TRUSTED: ("Trusted", "Intact, and signed by an identity you trust.", "ok", "✔"),
+    Verdict.VALID_UNTRUSTED: (
+        "Intact, but the signer is not trusted",
+        "Nothing changed since signing, but the name on it is a claim, not an identity.",
+        "warn",
+        "!",
+    ),
+    Verdict.INVALID: (
+        "Invalid",
+        "Changed after signing, or the credential is broken. Nothing it says can be relied on.",
+        "bad",
+        "✖",
+    ),
+    Verdict.NO_CREDENTIALS: (
+        "No Content Credentials",
+        "This proves nothing either way: most apps and websites remove them.",
+        "none",
+        "?",
+    ),
+    Verdict.UNREADABLE: ("Unreadable", "This file could not be read.", "none", "?"),
+}
+
+_STYLE = """
+:root{color-scheme:light;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--none:#57606a}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+color:#1f2328;background:#f6f8fa}
+main{max-width:860px;margin:0 auto;padding:12px}
+article{background:#fff;border:1px solid #d0d7de;border-radius:10px;margin:0 0 20px;
+overflow:hidden}
+.banner{display:flex;gap:12px;align-items:center;padding:14px 16px;color:#fff}
+.banner .sym{font-size:28px;font-weight:700;width:40px;height:40px;border-radius:50%;
+background:rgba(255,255,255,.25);display:flex;align-items:center;justify-content:center;
+flex:none}
+.banner h1{font-size:22px;margin:0;line-height:1.2}
+.banner p{margin:2px 0 0}
+.ok{background:var(--ok)}.warn{background:var(--warn)}.bad{background:var(--bad)}
+.none{background:var(--none)}
+.body{padding:4px 16px 16px}
+.file{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:14px;color:#57606a;
+word-break:break-all}
+h2{font-size:18px;margin:18px 0 6px;border-bottom:1px solid #d8dee4;padding-bottom:2px}
+.pics{display:flex;flex-wrap:wrap;gap:12px}
+figure{margin:0;flex:1 1 260px;min-width:0}
+figure img{width:100%;height:auto;border:1px solid #d0d7de;border-radius:6px;display:block}
+figcaption{font-size:13px;color:#57606a}
+ul.statements{padding-left:20px;margin:0}
+ul.statements li{margin:4px 0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}
+dt{font-weight:600}dd{margin:0;word-break:break-word}
+.tag{display:inline-block;padding:0 6px;border-radius:4px;font-size:13px;color:#fff}
+.problem{border-left:4px solid var(--bad);padding:4px 8px;margin:6px 0;background:#fff5f5}
+.problem.note{border-color:var(--none);background:#f6f8fa}
+.code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:#57606a}
+ul.tree{list-style:none;padding-left:18px;margin:4px 0;border-left:2px solid #d0d7de}
+ul.tree>li{margin:6px 0}
+ul.tree img{max-width:120px;height:auto;border-radius:4px;display:block;margin:4px 0}
+.legend{font-size:13px}.swatch{display:inline-block;width:12px;height:12px;
+vertical-align:middle;border:2px solid}
+.ai{border-color:#d000d0}.undeclared{border-color:#ff2a00}
+ol.actions{padding-left:22px;margin:0}
+@media (max-width:480px){body{font-size:15px}.banner h1{font-size:19px}
+dl{grid-template-columns:1fr}dt{margin-top:6px}}
+"""
+
+_AI_COLOUR = (208, 0, 208)
+_UNDECLARED_COLOUR = (255, 42, 0)
+
+
+def _t(value: object, limit: int = 300) -> str:
+    """Manifest text made inert: controls/bidi removed, bounded, HTML-escaped."""
+    return escape(clean_text(value, max_length=limit) or "", quote=True)
+
+
+def _data_uri(img: Image.Image) -> str:
+    out = io.BytesIO()
+    img.convert("RGB").save(out, "JPEG", quality=82)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _picture(data: bytes | None, side: int) -> Image.Image | None:
+    if not data:
+        return None
+    return media.decode_thumbnail(data, max_side=side)
+
+
+def ai_regions(report: Report) -> tuple[Region, ...]:
+    """Every region an AI action of the report declared or measured."""
+    return tuple(r for a in report.actions if a.ai and a.extent for r in a.extent.regions)
+
+
+def overlay(img: Image.Image, ai: Sequence[Region], undeclared: Sequence[Region]) -> Image.Image:
+    """A copy of ``img`` with AI regions (magenta) and undeclared change (red) drawn on it."""
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    base = img.convert("RGBA")
+    layer = PILImage.new("RGBA", base.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    width, height = base.size
+    line = max(2, round(max(width, height) / 160))
+    for regions, colour in ((ai, _AI_COLOUR), (undeclared, _UNDECLARED_COLOUR)):
+        for region in regions:
+            box = (
+                region.x * width,
+                region.y * height,
+                (region.x + region.width) * width - 1,
+                (region.y + region.height) * height - 1,
+            )
+            draw.rectangle(box, fill=(*colour, 70), outline=(*colour, 255), width=line)
+    return PILImage.alpha_composite(base, layer).convert("RGB")
+
+
+class HtmlRenderer:
+    """``--format html``: a self-contained page (inline CSS, data: pictures, no scripts)."""
+
+    def render(self, reports: Sequence[Report]) -> str:
+        """The whole HTML document for these reports."""
+        title = "Content Credentials report"
+        if len(reports) == 1:
+            title += " — " + _t(reports[0].file, 120)
+        articles = "\n".join(self._article(r) for r in reports)
+        return (
+            "<!DOCTYPE html>\n"
+            '<html lang="en"><head><meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+            '<meta name="referrer" content="no-referrer">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{title}</title>\n<style>{_STYLE}</style>\n</head>\n"
+            f"<body><main>\n{articles}\n</main></body></html>\n"
+        )
+
+    def _article(self, report: Report) -> str:
+        words, meaning, css, symbol = BANNERS[report.verdict]
+        parts = [
+            f'<article><header class="banner {css}" role="status">'
+            f'<span class="sym" aria-hidden="true">{symbol}</span>'
+            f"<div><h1>{escape(words)}</h1><p>{escape(meaning)}</p></div></header>",
+            '<div class="body">',
+            f'<p class="file">{_t(report.file, 300)}</p>',
+            self._pictures(report),
+        ]
+        if report.statements:
+            items = "".join(f"<li>{_t(s, 600)}</li>" for s in report.statements)
+            parts.append(f'<h2>What\'s real</h2><ul class="statements">{items}</ul>')
+        parts.append(self._ai(report))
+        edits = [a for a in report.actions if a.action not in ("c2pa.opened",)]
+        if edits:
+            items = "".join(f"<li>{self._action(a)}</li>" for a in edits)
+            parts.append(f'<h2>What was done</h2><ol class="actions">{items}</ol>')
+        if report.history:
+            parts.append(f"<h2>History</h2>{self._tree(report.history, 0)}")
+        parts.append(self._signer(report))
+        parts.append(self._problems(report))
+        parts.append("</div></article>")
+        return "\n".join(p for p in parts if p)
+
+    def _pictures(self, report: Report) -> str:
+        img = _picture(report.thumbnail, PICTURE_SIDE)
+        if img is None:
+            return ""
+        figures = [
+            f'<figure><img src="{_data_uri(img)}" alt="The signed picture">'
+            "<figcaption>The picture as signed (from the credential).</figcaption></figure>"
+        ]
+        regions = ai_regions(report)
+        undeclared = report.ai.undeclared_regions
+        if regions or undeclared:
+            marked = overlay(img, regions, undeclared)
+            legend = '<span class="swatch ai"></span> areas changed by AI'
+            if undeclared:
+                legend += (
+                    ' &nbsp;<span class="swatch undeclared"></span> change found outside '
+                    "the declared areas"
+                )
+            figures.append(
+                f'<figure><img src="{_data_uri(marked)}" alt="The picture with the areas '
+                f'changed by AI marked">'
+                f'<figcaption class="legend">{legend}</figcaption></figure>'
+            )
+        return f'<div class="pics">{"".join(figures)}</div>'
+
+    def _ai(self, report: Report) -> str:
+        ai = report.ai
+        if not (ai.generated or ai.edited or ai.observed_area_fraction is not None):
+            return ""
+        rows = [("Made by AI", "yes, the whole picture" if ai.generated else "no")]
+        rows.append(("Changed by AI", "yes" if ai.edited else "no"))
+        area = "not known" if ai.area_fraction is None else f"{ai.area_fraction * 100:.1f}%"
+        rows.append(("AI area (declared)", area))
+        if ai.observed_area_fraction is not None:
+            rows.append(("Change observed", f"{ai.observed_area_fraction * 100:.1f}%"))
+            rows.append(
+                (
+                    "Consistent",
+                    {True: "yes", False: "NO — change outside the declared areas", None: "—"}[
+                        ai.consistent
+                    ],
+                )
+            )
+        if ai.tools:
+            rows.append(("AI tools", ", ".join(tool_name(t) or "" for t in ai.tools)))
+        body = "".join(f"<dt>{escape(k)}</dt><dd>{_t(v)}</dd>" for k, v in rows)
+        return f"<h2>AI</h2><dl>{body}</dl>"
+
+    def _action(self, action: Action) -> str:
+        label = _t(action_label(action), 120)
+        text = f"<strong>{label}</strong>"
+        if action.ai:
+            text = f'<span class="tag bad">AI</span> {text}'
+        if action.description:
+            text += f": {_t(action.description, 500)}"
+        tool = tool_name(action.software_agent)
+        if tool:
+            text += f" <span>(with {_t(tool, 120)})</span>"
+        if action.extent is not None and action.extent.area_fraction is not None:
+            text += (
+                f" — {escape(percent(action.extent.area_fraction))} of the image, "
+                f"{escape(action.extent.method.value)}"
+            )
+        return text
+
+    def _tree(self, entries: tuple[HistoryEntry, ...], depth: int) -> str:
+        items = []
+        for entry in entries:
+            words, _, css, _ = BANNERS[entry.verdict]
+            parts = [
+                f"<strong>{_t(entry.title) or 'untitled'}</strong> "
+                f'<span class="code">{_t(entry.relationship, 40)}</span> '
+                f'<span class="tag {css}">{escape(words)}</span>'
+            ]
+            thumb = _picture(entry.thumbnail, HISTORY_PICTURE_SIDE)
+            if thumb is not None:
+                parts.append(f'<img src="{_data_uri(thumb)}" alt="An earlier version">')
+            if entry.capture is not None and entry.capture.has_camera:
+                camera = " ".join(p for p in (entry.capture.make, entry.capture.model) if p)
+                parts.append(f"<div>Captured with {_t(camera) or 'a camera'}</div>")
+            for action in entry.actions:
+                if action.action not in ("c2pa.created", "c2pa.opened"):
+                    parts.append(f"<div>{self._action(action)}</div>")
+            if entry.history and depth < _MAX_DEPTH:
+                parts.append(self._tree(entry.history, depth + 1))
+            items.append(f"<li>{''.join(parts)}</li>")
+        return f'<ul class="tree">{"".join(items)}</ul>'
+
+    def _signer(self, report: Report) -> str:
+        rows: list[tuple[str, str]] = []
+        signer = report.signer
+        if signer is not None:
+            rows.append(("Name", signer.name or "—"))
+            rows.append(("Organisation", signer.organization or "—"))
+            rows.append(
+                ("Trusted", "yes" if signer.trusted else "no: the name is a claim, not an identity")
+            )
+            rows.append(("Signed", format_date(signer.signed_at) or "not known (no time-stamp)"))
+            if signer.algorithm:
+                rows.append(("Algorithm", signer.algorithm))
+        if report.title:
+            rows.append(("Title", report.title))
+        if report.format:
+            rows.append(("Format", report.format))
+        if report.remote_url:
+            # Text only: a link would let the file make the reader's browser call out.
+            rows.append(("Remote credentials", f"{report.remote_url} (not contacted)"))
+        if not rows:
+            return ""
+        body = "".join(f"<dt>{escape(k)}</dt><dd>{_t(v)}</dd>" for k, v in rows)
+        return f"<h2>Signer and file</h2><dl>{body}</dl>"
+
+    def _problems(self, report: Report) -> str:
+        if not report.problems:
+            return ""
+        items = []
+        for problem in report.problems:
+            note = " note" if problem.severity == "informational" else ""
+            items.append(
+                f'<div class="problem{note}">{_t(problem.explanation, 400)} '
+                f'<span class="code">({_t(problem.code, 120)})</span></div>'
+            )
+        return f"<h2>Problems and notes</h2>{''.join(items)}"
