@@ -135,7 +135,12 @@ def reduce_image(img: Image.Image, max_side: int) -> Image.Image:
 
     try:
         if img.format == "JPEG":
-            img.draft("RGB", (max_side, max_side))
+            # Ask for the size we will end with, not a square: draft picks the smallest
+            # DCT scale that still covers the request in *both* dimensions, so
+            # (1024, 1024) would decode a 6000x4000 photo at 1/2 instead of 1/4.
+            width, height = img.size
+            longest = max(width, height, 1)
+            img.draft("RGB", (-(-width * max_side // longest), -(-height * max_side // longest)))
         img.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise InputError(
