@@ -22,6 +22,7 @@ import c2pa
 from provenance.errors import InputError, OperationError, TimestampError
 from provenance.keys import SigningAlgorithm, SigningIdentity
 from provenance.manifest import CREATED_ASSERTION_LABELS, StoreData, parse_store
+from provenance.sanitize import clean_text
 
 #: Thumbnails pulled out of a manifest store are bounded before they are even decoded.
 MAX_RESOURCE_BYTES = 8 * 1024 * 1024
@@ -133,10 +134,12 @@ def _classify_read_error(exc: c2pa.C2paError) -> ReadResult:
         return ReadResult(ReadOutcome.NOT_FOUND)
     if text.startswith("Remote") or isinstance(exc, c2pa.C2paError.RemoteManifest):
         match = _URL_RE.search(text)
+        # The URL is the file's choice: keep only printable, inert text.
+        url = clean_text(match.group(0), max_length=500) if match else None
         return ReadResult(
             ReadOutcome.REMOTE_ONLY,
             message="The Content Credentials of this file are stored at a remote address.",
-            remote_url=match.group(0) if match else None,
+            remote_url=url or None,
         )
     if isinstance(exc, c2pa.C2paError.NotSupported):
         return ReadResult(
@@ -340,11 +343,17 @@ def sign_asset(
                 builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
             for uri, data in (resources or {}).items():
                 builder.add_resource(uri, io.BytesIO(data))
-            for ingredient in ingredients:
+            for index, ingredient in enumerate(ingredients):
                 description: dict[str, Any] = {
                     "title": ingredient.title,
                     "relationship": ingredient.relationship,
                 }
+                if ingredient.thumbnail is not None:
+                    # Builder thumbnails are off, so without this an unsigned parent would
+                    # carry no picture and verify could not re-measure the edit against it.
+                    thumb_id = f"ingredient-{index}-thumbnail.jpg"
+                    description["thumbnail"] = {"format": "image/jpeg", "identifier": thumb_id}
+                    builder.add_resource(thumb_id, io.BytesIO(ingredient.thumbnail))
                 builder.add_ingredient(description, ingredient.mime, io.BytesIO(ingredient.data))
             builder.sign(signer, mime, source, dest)
     except c2pa.C2paError as exc:

@@ -34,6 +34,29 @@ from provenance.statuscodes import explain
 
 #: Codes that mean "nobody you chose vouches for this signer" — not a break.
 UNTRUSTED_CODES = frozenset({"signingCredential.untrusted"})
+#: Failure codes that always mean "broken", whatever overall state c2pa reports
+#: (defence in depth: fail closed if a c2pa version ever calls such a store Valid).
+BREAKING_CODES = frozenset(
+    {
+        "claimSignature.mismatch",
+        "claimSignature.missing",
+        "claimSignature.outsideValidity",
+        "signingCredential.revoked",
+        "signingCredential.expired",
+        "signingCredential.invalid",
+        "assertion.dataHash.mismatch",
+        "assertion.boxesHash.mismatch",
+        "assertion.bmffHash.mismatch",
+        "assertion.collectionHash.mismatch",
+        "assertion.hashedURI.mismatch",
+        "assertion.missing",
+        "assertion.multipleHardBindings",
+        "claim.hardBindings.missing",
+        "claim.missing",
+        "manifest.multipleParents",
+        "ingredient.hashedURI.mismatch",
+    }
+)
 MAX_HISTORY_DEPTH = 16
 
 
@@ -49,6 +72,8 @@ class VerifyOptions:
     max_bytes: int = media.DEFAULT_MAX_BYTES
     want_thumbnails: bool = True
     remeasure: bool = True
+    #: Seconds allowed for fetching a remote manifest (only with ``allow_remote``).
+    remote_timeout: float = 10.0
 
 
 def _unreadable(name: str, code: str, explanation: str, *, fmt: str | None = None) -> Report:
@@ -106,13 +131,38 @@ def _verify_stream(
     from provenance.trust import anchors_pem
 
     anchors = anchors_pem(options.home if options.use_trust_store else None, options.trust_files)
+    # c2pa always reads offline: a remote manifest is fetched by us, bounded
+    # (provenance.remote), and handed to the reader like a sidecar.
     read_options = _c2pa.ReadOptions(
         anchors_pem=anchors or None,
-        allow_remote=options.allow_remote,
+        allow_remote=False,
         want_thumbnails=options.want_thumbnails,
     )
     result = _c2pa.read_credentials(stream, kind.mime, read_options, sidecar=sidecar)  # type: ignore[arg-type]
     outcome = result.outcome
+    fetch_problem: str | None = None
+    if (
+        outcome is _c2pa.ReadOutcome.REMOTE_ONLY
+        and options.allow_remote
+        and result.remote_url
+        and sidecar is None
+    ):
+        from provenance.remote import RemoteFetchError, fetch_manifest
+
+        try:
+            fetched = fetch_manifest(result.remote_url, timeout=options.remote_timeout)
+        except RemoteFetchError as exc:
+            fetch_problem = exc.message
+        else:
+            stream.seek(0)  # type: ignore[attr-defined]
+            remote_url = result.remote_url
+            result = _c2pa.read_credentials(stream, kind.mime, read_options, sidecar=fetched)  # type: ignore[arg-type]
+            if result.outcome is _c2pa.ReadOutcome.REMOTE_ONLY:
+                fetch_problem = "The fetched remote manifest could not be used."
+            elif result.outcome is _c2pa.ReadOutcome.NOT_FOUND:
+                result = replace(result, outcome=_c2pa.ReadOutcome.MALFORMED)
+            result = replace(result, remote_url=remote_url)
+            outcome = result.outcome
     if outcome is _c2pa.ReadOutcome.NOT_FOUND:
         report = Report(file=name, verdict=Verdict.NO_CREDENTIALS, format=kind.mime)
     elif outcome is _c2pa.ReadOutcome.UNSUPPORTED:
@@ -135,6 +185,11 @@ def _verify_stream(
                         "The credentials are not in the file but at a remote address, which was not "
                         "contacted; use --allow-remote to fetch them."
                     ),
+                )
+                if fetch_problem is None
+                else Problem(
+                    code="provenance.remoteManifest.fetchFailed",
+                    explanation=f"The remote credentials could not be fetched: {fetch_problem}",
                 ),
             ),
         )
@@ -163,6 +218,8 @@ def _verify_stream(
 def verdict_for(store: StoreData) -> Verdict:
     """The verdict c2pa's validation state and status codes support, failing closed."""
     if store.active is None:
+        return Verdict.INVALID
+    if any(s.kind == "failure" and s.code in BREAKING_CODES for s in store.statuses):
         return Verdict.INVALID
     if store.state == "Trusted":
         return Verdict.TRUSTED

@@ -1,0 +1,33 @@
+"""The fuzz target: bytes → verify_file → every renderer.  Only ProvenanceError may escape."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from provenance.errors import ProvenanceError
+from provenance.models import Verdict
+from provenance.report import renderer_for
+from provenance.verify import VerifyOptions, verify_file
+
+FORMATS = tuple(
+    f
+    for f in ("text", "json", "html")
+    if f != "html" or importlib.util.find_spec("provenance.report.html")
+)
+OPTIONS = VerifyOptions(use_trust_store=False, want_thumbnails=True)
+
+
+def run_one(data: bytes, folder: Path, suffix: str = ".jpg") -> Verdict | None:
+    """Verify ``data`` as a file and render it; return the verdict (None if our error was raised)."""
+    path = folder / f"fuzz{suffix}"
+    path.write_bytes(data)
+    try:
+        report = verify_file(path, OPTIONS)
+        for fmt in FORMATS:
+            text = renderer_for(fmt).render([report])
+            assert isinstance(text, str)
+            assert "\x1b" not in text
+    except ProvenanceError:
+        return None
+    return report.verdict
