@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from provenance_cli._common import err, passphrase, run
+from provenance_cli._common import err, fail, guarded, passphrase, run
+
+if TYPE_CHECKING:
+    from provenance.certprofile import Finding
+
+IMPORT_PASSPHRASE_ENV = "PROVENANCE_IMPORT_KEY_PASSPHRASE"  # noqa: S105 - a variable name
 
 app = typer.Typer(help="Your signing identity: create, inspect, import.", no_args_is_help=True)
 
@@ -71,6 +79,10 @@ def show(
         if fmt == "json":
             typer.echo(json.dumps(data, indent=2))
             return
+        typer.echo(
+            f"Readers will see: signed by {info.organization} ({info.name})"
+            + ("" if not info.development else ", not trusted unless they trust your root")
+        )
         typer.echo(f"Signer:        {info.name}")
         typer.echo(f"Organization:  {info.organization}   (readers show this as the issuer)")
         typer.echo(f"Issued by:     {info.issuer}")
@@ -85,3 +97,163 @@ def show(
             typer.echo(f"Root:          {info.root_certificate}")
 
     run(go)
+
+
+def _import_passphrase() -> bytes:
+    """The passphrase of a key being imported: env, or a hidden prompt on a terminal."""
+    value = os.environ.get(IMPORT_PASSPHRASE_ENV)
+    if value:
+        return value.encode("utf-8")
+    if not sys.stdin.isatty():
+        fail(
+            "the key being imported is encrypted and no passphrase was given.",
+            f"Set {IMPORT_PASSPHRASE_ENV}, or run the command in a terminal to type it.",
+        )
+    return str(typer.prompt("Passphrase of the key being imported", hide_input=True)).encode()
+
+
+def _render_findings(findings: tuple[Finding, ...]) -> None:
+    for f in findings:
+        err(f"{f.severity.value}: {f.message}")
+        if f.fix:
+            err(f"  fix: {f.fix}")
+
+
+@app.command("csr")
+def csr(
+    name: Annotated[str, typer.Option("--name", help="Your name, as the signer's common name.")],
+    org: Annotated[
+        str, typer.Option("--org", help="Your studio or organization: readers show this.")
+    ],
+    email: Annotated[
+        str | None, typer.Option("--email", help="Contact e-mail (many CAs require one).")
+    ] = None,
+    algorithm: Annotated[
+        str, typer.Option("--algorithm", help="es256 (default), es384, es512, ps256..512, ed25519.")
+    ] = "es256",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the request to this file.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a request still waiting for its certificate.")
+    ] = False,
+) -> None:
+    """Make a key and a certificate signing request (CSR) to send to a CA."""
+    from provenance.config import home_dir
+    from provenance.keys import SigningAlgorithm, create_csr
+
+    try:
+        alg = SigningAlgorithm(algorithm.lower())
+    except ValueError:
+        fail(f"unknown algorithm {algorithm!r}.", "Use one of: " + ", ".join(SigningAlgorithm))
+
+    def go() -> None:
+        info = create_csr(
+            home_dir(), name, org, passphrase(confirm=True), email=email, algorithm=alg, force=force
+        )
+        if output is not None:
+            output.write_bytes(info.csr_pem)
+        err(f"Made a {info.algorithm.value} key (encrypted, owner-only): {info.pending_key}")
+        err(f"Certificate request for {info.subject}: {output or info.csr_path}")
+        err("Send the request to a CA on the C2PA trust list and ask for a certificate with")
+        err(
+            "key usage digitalSignature and extended key usage emailProtection (see keys/README.md)."
+        )
+        err("When it is issued, run: provenance keys import --cert CHAIN.pem")
+
+    run(go)
+
+
+@app.command("import")
+def import_(
+    cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--cert", help="The issued certificate chain, PEM (signing certificate first)."
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Its private key, PEM (may be encrypted). Omit after keys csr."),
+    ] = None,
+    p12: Annotated[
+        Path | None, typer.Option("--p12", help="A PKCS#12 (.p12/.pfx) file with key and chain.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the current identity (it is kept aside).")
+    ] = False,
+) -> None:
+    """Check a certificate against the C2PA profile and, if it passes, make it your identity."""
+    from provenance.config import home_dir
+    from provenance.keys import ChainRejected, import_identity
+
+    if cert is None and p12 is None:
+        fail(
+            "give --cert CHAIN.pem (with --key KEY.pem, or after keys csr), or --p12 FILE.", code=2
+        )
+    with guarded():
+        try:
+            result = import_identity(
+                home_dir(),
+                passphrase(confirm=True),
+                cert_file=cert,
+                key_file=key,
+                p12_file=p12,
+                ask_key_passphrase=_import_passphrase,
+                force=force,
+            )
+        except ChainRejected as exc:
+            err("This certificate cannot sign Content Credentials; nothing was stored.")
+            _render_findings(exc.check.findings)
+            raise typer.Exit(1) from None
+        _render_findings(result.warnings)
+        info = result.info
+        err(f"Imported: {info.name} ({info.organization}), valid until {info.not_after[:10]}.")
+        err(f"  key (encrypted, owner-only): {info.key_file}")
+        err(f"  certificate chain:           {info.certificate_chain}")
+        if info.root_certificate:
+            err(f"  root certificate:            {info.root_certificate}")
+
+
+@app.command("check")
+def check(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Check your identity against the C2PA certificate profile (exit 1 on errors)."""
+    from provenance.config import PASSPHRASE_ENV, home_dir
+    from provenance.keys import check_identity
+
+    with guarded():
+        # Unlock the key only when the passphrase is at hand: a check never prompts.
+        secret = os.environ.get(PASSPHRASE_ENV)
+        result = check_identity(home_dir(), secret.encode("utf-8") if secret else None)
+        if fmt == "json":
+            typer.echo(
+                json.dumps(
+                    {
+                        "ok": result.ok,
+                        "days_left": result.days_left,
+                        "key_checked": result.key_checked,
+                        "findings": [
+                            {
+                                "code": f.code,
+                                "severity": f.severity.value,
+                                "message": f.message,
+                                "fix": f.fix,
+                            }
+                            for f in result.findings
+                        ],
+                    },
+                    indent=2,
+                )
+            )
+        else:
+            info = result.info
+            typer.echo(f"Signer:     {info.name} ({info.organization})")
+            typer.echo(f"Valid until {info.not_after[:10]} ({result.days_left} days left)")
+            if not result.key_checked:
+                typer.echo(f"Key match:  not checked (set {PASSPHRASE_ENV} to check it)")
+            _render_findings(result.findings)
+            typer.echo("OK" if result.ok else "NOT OK: fix the errors above before signing")
+    if not result.ok:
+        raise typer.Exit(1)

@@ -25,9 +25,9 @@ def add(
     def go() -> None:
         added, refused = add_anchors(home_dir(), pem)
         for anchor in added:
-            err(f"trusted: {anchor.subject} (until {anchor.not_after[:10]}) id {anchor.id}")
+            err(f"trusted: {anchor.label}, until {anchor.not_after[:10]}, id {anchor.id}")
         for item in refused:
-            err(f"refused: {item.subject}: {item.reason}")
+            err(f"refused: {item.label}: {item.reason}")
         if not added:
             fail("no certificate was added.", "A trust anchor must be a valid CA certificate.")
 
@@ -51,6 +51,7 @@ def list_(
                         {
                             "id": a.id,
                             "subject": a.subject,
+                            "name": a.label,
                             "organization": a.organization,
                             "not_after": a.not_after,
                             "fingerprint_sha256": a.fingerprint_sha256,
@@ -64,7 +65,7 @@ def list_(
         if not anchors:
             err("No trust anchors. Add one with: provenance trust add ROOT.pem")
         for a in anchors:
-            typer.echo(f"{a.id}  {a.subject}  (until {a.not_after[:10]})")
+            typer.echo(f"{a.id}  {a.label}  (until {a.not_after[:10]})")
 
     run(go)
 
@@ -77,6 +78,6 @@ def remove(anchor_id: Annotated[str, typer.Argument(help="The id shown by 'trust
 
     def go() -> None:
         for a in remove_anchor(home_dir(), anchor_id):
-            err(f"removed: {a.subject}")
+            err(f"removed: {a.label}")
 
     run(go)

@@ -47,13 +47,15 @@ class Settings:
     """User settings from ``settings.toml`` (all optional)."""
 
     tsa_url: str | None = None
+    #: Seconds the TSA pre-flight may take (provenance.timestamp); None = its default.
+    tsa_timeout: float | None = None
     training: TrainingPreference = TrainingPreference.NOT_ALLOWED
     max_file_bytes: int = 512 * 1024 * 1024
     max_pixels: int = 200_000_000
 
 
 _DEFAULTS = Settings()
-_KNOWN_KEYS = {"tsa_url", "training", "max_file_bytes", "max_pixels"}
+_KNOWN_KEYS = {"tsa_url", "tsa_timeout", "training", "max_file_bytes", "max_pixels"}
 
 
 def load_settings(home: Path | None = None) -> Settings:
@@ -82,6 +84,7 @@ def load_settings(home: Path | None = None) -> Settings:
     try:
         return Settings(
             tsa_url=str(data["tsa_url"]) if data.get("tsa_url") else None,
+            tsa_timeout=float(data["tsa_timeout"]) if "tsa_timeout" in data else None,
             training=TrainingPreference(data.get("training", TrainingPreference.NOT_ALLOWED.value)),
             max_file_bytes=int(data.get("max_file_bytes", _DEFAULTS.max_file_bytes)),
             max_pixels=int(data.get("max_pixels", _DEFAULTS.max_pixels)),

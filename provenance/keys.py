@@ -12,6 +12,14 @@ refused, as ssh does.
 
 All signing goes through one function, :attr:`SigningIdentity.sign`; a key that
 never leaves a device (KMS, HSM) plugs in there.
+
+The real-CA path: :func:`create_csr` makes a key (stored encrypted as the *pending*
+key) and a certificate signing request with the C2PA profile's extensions;
+:func:`import_identity` takes the issued chain (paired with the pending key, a PEM
+key or a PKCS#12 file), checks it against the C2PA certificate profile
+(:func:`provenance.certprofile.check_chain`) *before* anything is stored, and stores
+it the same way as a development identity.  :func:`check_identity` repeats the
+checks on the current identity.
 """
 
 from __future__ import annotations
@@ -26,11 +34,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provenance.config import ensure_private_dir
-from provenance.errors import CredentialError, KeyProblem
+from provenance.errors import CredentialError, InputError, KeyProblem
 
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+    from provenance.certprofile import ChainCheck, Finding
 
 #: PBKDF2 iterations for stored keys (OWASP 2023 guidance for PBKDF2-HMAC-SHA256).
 KDF_ROUNDS = 600_000
@@ -38,6 +48,8 @@ KEY_FILE = "key.p12"
 CHAIN_FILE = "chain.pem"
 ROOT_FILE = "root.pem"
 INFO_FILE = "identity.json"
+PENDING_KEY_FILE = "pending_key.p12"
+CSR_FILE = "request.csr.pem"
 EMAIL_PROTECTION_OID = "1.3.6.1.5.5.7.3.4"
 
 
@@ -51,6 +63,13 @@ class SigningAlgorithm(StrEnum):
     PS384 = "ps384"
     PS512 = "ps512"
     ED25519 = "ed25519"
+
+
+class IdentityKind(StrEnum):
+    """Where the stored identity came from."""
+
+    DEVELOPMENT = "development"  # keys init: a local root nobody else trusts
+    IMPORTED = "imported"  # keys import: a certificate issued by a real CA
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,12 +322,7 @@ def init_identity(
         )
     key, leaf, root = issue_development_chain(name, organization, email=email)
     blob = encrypt_key(key, leaf, passphrase)
-    ensure_private_dir(folder)
-    write_private(folder / KEY_FILE, blob)
-    (folder / CHAIN_FILE).write_bytes(pem(leaf))
-    (folder / ROOT_FILE).write_bytes(pem(root))
-    info = {"kind": "development", "name": name, "organization": organization}
-    (folder / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    _store_identity(home, blob, [leaf], [root], IdentityKind.DEVELOPMENT)
     return describe_identity(home)
 
 
@@ -424,3 +438,429 @@ def ephemeral_identity(name: str, organization: str) -> tuple[SigningIdentity, b
     """A throw-away identity held in memory (for ``provenance demo``): (identity, root PEM)."""
     key, leaf, root = issue_development_chain(name, organization, days=30)
     return identity_from_key(key, [leaf]), pem(root)
+
+
+# --------------------------------------------------------------------- storage
+
+
+def _archive_existing(folder: Path) -> Path | None:
+    """Move the current identity's files aside (never delete a key) and return where to."""
+    present = [folder / n for n in (KEY_FILE, CHAIN_FILE, ROOT_FILE, INFO_FILE)]
+    present = [p for p in present if p.exists()]
+    if not present:
+        return None
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    backup = ensure_private_dir(folder / f"replaced-{stamp}")
+    for path in present:
+        os.replace(path, backup / path.name)
+    return backup
+
+
+def _store_identity(
+    home: Path,
+    key_blob: bytes,
+    chain: list[x509.Certificate],
+    roots: list[x509.Certificate],
+    kind: IdentityKind,
+) -> None:
+    """Write an identity: encrypted key 0600, chain (leaf first), optional root, kind."""
+    folder = ensure_private_dir(identity_dir(home))
+    _archive_existing(folder)
+    write_private(folder / KEY_FILE, key_blob)
+    (folder / CHAIN_FILE).write_bytes(pem(*chain))
+    if roots:
+        (folder / ROOT_FILE).write_bytes(pem(*roots))
+    leaf = chain[0]
+    info = {
+        "kind": kind.value,
+        "name": _subject_attr(leaf.subject, "COMMON_NAME"),
+        "organization": _subject_attr(leaf.subject, "ORGANIZATION_NAME"),
+    }
+    (folder / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+
+def _refuse_replacing(home: Path, force: bool) -> None:
+    folder = identity_dir(home)
+    if (folder / KEY_FILE).exists() and not force:
+        raise KeyProblem(
+            f"An identity already exists in {folder}.",
+            hint="Use --force to replace it (the current one is moved to a replaced-* folder "
+            "beside it, never deleted).",
+        )
+
+
+# --------------------------------------------------------------------- CSR (real CA path)
+
+
+@dataclass(frozen=True, slots=True)
+class CsrInfo:
+    """A certificate signing request waiting for a CA, and its stored pending key."""
+
+    csr_path: Path
+    pending_key: Path
+    subject: str
+    algorithm: SigningAlgorithm
+    csr_pem: bytes
+
+
+def generate_key(algorithm: SigningAlgorithm = SigningAlgorithm.ES256) -> PrivateKeyTypes:
+    """A new private key of the kind that signs with ``algorithm``."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    curves: dict[SigningAlgorithm, ec.EllipticCurve] = {
+        SigningAlgorithm.ES256: ec.SECP256R1(),
+        SigningAlgorithm.ES384: ec.SECP384R1(),
+        SigningAlgorithm.ES512: ec.SECP521R1(),
+    }
+    rsa_bits = {
+        SigningAlgorithm.PS256: 2048,
+        SigningAlgorithm.PS384: 3072,
+        SigningAlgorithm.PS512: 4096,
+    }
+    if algorithm in curves:
+        return ec.generate_private_key(curves[algorithm])
+    if algorithm in rsa_bits:
+        return rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits[algorithm])
+    return ed25519.Ed25519PrivateKey.generate()
+
+
+def create_csr(
+    home: Path,
+    name: str,
+    organization: str,
+    passphrase: bytes,
+    *,
+    email: str | None = None,
+    algorithm: SigningAlgorithm = SigningAlgorithm.ES256,
+    force: bool = False,
+) -> CsrInfo:
+    """Make a key and a CSR for a C2PA signing certificate; store the key encrypted, pending.
+
+    The request asks for what the C2PA certificate profile needs (KeyUsage
+    digitalSignature critical, ExtendedKeyUsage emailProtection, BasicConstraints
+    CA:FALSE); the CA decides what it really issues, so ``keys import`` checks again.
+    The pending key waits in the identity folder until :func:`import_identity` pairs
+    it with the issued certificate.  An earlier pending key is kept unless ``force``.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    if not name.strip() or not organization.strip():
+        raise CredentialError("A name and an organization are required.")
+    folder = identity_dir(home)
+    pending = folder / PENDING_KEY_FILE
+    if pending.exists() and not force:
+        raise KeyProblem(
+            "A certificate request is already waiting for its certificate "
+            f"(pending key {pending}).",
+            hint="Import the issued certificate with 'provenance keys import --cert CHAIN.pem', "
+            "or use --force to make a new request (the old pending key is lost).",
+        )
+    key = generate_key(algorithm)
+    blob = encrypt_key(key, None, passphrase)
+    builder = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(_name(name, organization, email))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)
+    )
+    if email:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.RFC822Name(email)]), False
+        )
+    digest = None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+    csr = builder.sign(key, digest)  # type: ignore[arg-type]
+    csr_pem = csr.public_bytes(serialization.Encoding.PEM)
+    ensure_private_dir(folder)
+    write_private(pending, blob)
+    csr_path = folder / CSR_FILE
+    csr_path.write_bytes(csr_pem)
+    return CsrInfo(
+        csr_path=csr_path,
+        pending_key=pending,
+        subject=csr.subject.rfc4514_string(),
+        algorithm=_algorithm_for(key),
+        csr_pem=csr_pem,
+    )
+
+
+# --------------------------------------------------------------------- import
+
+
+class ChainRejected(CredentialError):
+    """The certificate chain fails the C2PA certificate profile; nothing was stored.
+
+    ``check`` holds every finding (errors and warnings) in plain words with a fix.
+    """
+
+    def __init__(self, check: ChainCheck) -> None:
+        errors = check.errors
+        first = errors[0] if errors else None
+        super().__init__(
+            "The certificate cannot sign Content Credentials: "
+            + " ".join(f.message for f in errors),
+            hint=first.fix if first else None,
+            diagnostics=tuple(f"{f.code}: {f.fix}" for f in errors),
+        )
+        self.check = check
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What was stored by :func:`import_identity`, and the warnings worth knowing."""
+
+    info: IdentityInfo
+    warnings: tuple[Finding, ...]
+    used_pending_key: bool
+
+
+PassphraseSource = Callable[[], bytes]
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"The {what} {path} does not exist.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read the {what} {path}: {exc.strerror}.") from exc
+
+
+def load_private_key(data: bytes, ask_passphrase: PassphraseSource | None) -> PrivateKeyTypes:
+    """A private key from PEM (plain or encrypted) or DER; asks for a passphrase only if needed."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import (
+        load_der_private_key,
+        load_pem_private_key,
+    )
+
+    if b"CERTIFICATE-----" in data and b"PRIVATE KEY-----" not in data:
+        raise KeyProblem(
+            "The key file holds a certificate, not a private key.",
+            hint="Give the private key with --key, and the certificate chain with --cert.",
+        )
+    encrypted = b"ENCRYPTED" in data
+    password: bytes | None = None
+    if encrypted:
+        if ask_passphrase is None:
+            raise KeyProblem(
+                "The private key is encrypted and no passphrase was given.",
+                hint="Set PROVENANCE_IMPORT_KEY_PASSPHRASE, or run the command in a terminal.",
+            )
+        password = ask_passphrase()
+    loader = load_pem_private_key if b"-----BEGIN" in data else load_der_private_key
+    try:
+        return loader(data, password)
+    except TypeError as exc:
+        # Raised when a key needs a password we did not know it needed.
+        raise KeyProblem(
+            "The private key is encrypted and no passphrase was given.",
+            hint="Set PROVENANCE_IMPORT_KEY_PASSPHRASE, or run the command in a terminal.",
+        ) from exc
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        if encrypted:
+            raise KeyProblem(
+                "The passphrase of the private key is wrong, or the key file is damaged.",
+                hint="Check PROVENANCE_IMPORT_KEY_PASSPHRASE (or what you typed).",
+            ) from exc
+        raise KeyProblem(
+            "The key file does not contain a private key that can be read.",
+            hint="Give a PEM private key (BEGIN PRIVATE KEY / BEGIN EC PRIVATE KEY / "
+            "BEGIN RSA PRIVATE KEY), or use --p12 for a PKCS#12 file.",
+        ) from exc
+
+
+def _load_p12(
+    data: bytes, ask_passphrase: PassphraseSource | None
+) -> tuple[PrivateKeyTypes, list[x509.Certificate]]:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    def attempt(password: bytes | None) -> tuple[PrivateKeyTypes, list[x509.Certificate]] | None:
+        try:
+            key, cert, extra = pkcs12.load_key_and_certificates(data, password)
+        except ValueError:
+            return None
+        if key is None or cert is None:
+            raise KeyProblem(
+                "The PKCS#12 file does not hold both a private key and its certificate.",
+                hint="Export the signing certificate together with its private key.",
+            )
+        return key, [cert, *extra]
+
+    # Some exports have no password; try that before asking.
+    loaded = attempt(None)
+    if loaded is None and ask_passphrase is not None:
+        loaded = attempt(ask_passphrase())
+    if loaded is None:
+        raise KeyProblem(
+            "The PKCS#12 file could not be opened: the passphrase is wrong or the file is damaged.",
+            hint="Check PROVENANCE_IMPORT_KEY_PASSPHRASE (or what you typed).",
+        )
+    return loaded
+
+
+def _self_signed_roots(
+    certs: list[x509.Certificate], chain: tuple[x509.Certificate, ...]
+) -> list[x509.Certificate]:
+    """Self-signed CA certificates given with the chain (kept as root.pem, not in the chain)."""
+    from cryptography import x509 as x509_mod
+
+    roots = []
+    for cert in certs:
+        if cert in chain or cert.issuer != cert.subject:
+            continue
+        try:
+            basic = cert.extensions.get_extension_for_class(x509_mod.BasicConstraints).value
+        except (x509_mod.ExtensionNotFound, ValueError):
+            continue
+        if basic.ca and cert not in roots:
+            roots.append(cert)
+    return roots
+
+
+def import_identity(
+    home: Path,
+    store_passphrase: bytes,
+    *,
+    cert_file: Path | None = None,
+    key_file: Path | None = None,
+    p12_file: Path | None = None,
+    ask_key_passphrase: PassphraseSource | None = None,
+    force: bool = False,
+    now: dt.datetime | None = None,
+) -> ImportResult:
+    """Check a CA-issued chain against the C2PA profile and, only if it passes, store it.
+
+    The key comes from ``key_file`` (PEM/DER, maybe encrypted), from ``p12_file``
+    (which also carries the certificates), or, with neither, from the pending key of
+    :func:`create_csr`.  ``ask_key_passphrase`` is called only when the input key is
+    encrypted.  Certificates in the wrong order are put right; a root given with the
+    chain is stored as ``root.pem``.  Raises :class:`ChainRejected` (nothing stored)
+    when the profile check finds an error.
+    """
+    from provenance.certprofile import check_chain, load_pem_chain
+
+    if p12_file is not None and key_file is not None:
+        raise InputError("Give either --p12 or --key, not both.")
+    if p12_file is None and cert_file is None:
+        raise InputError(
+            "Give the certificate chain with --cert CHAIN.pem (or a PKCS#12 file with --p12)."
+        )
+    _refuse_replacing(home, force)
+    certs: list[x509.Certificate] = []
+    used_pending = False
+    if p12_file is not None:
+        key, certs = _load_p12(_read(p12_file, "PKCS#12 file"), ask_key_passphrase)
+    elif key_file is not None:
+        key = load_private_key(_read(key_file, "key file"), ask_key_passphrase)
+    else:
+        pending = identity_dir(home) / PENDING_KEY_FILE
+        if not pending.exists():
+            raise KeyProblem(
+                "No private key was given, and no certificate request is waiting.",
+                hint="Give the key with --key KEY.pem (or --p12), or start with "
+                "'provenance keys csr'.",
+            )
+        check_key_permissions(pending)
+        key, _ = decrypt_key(pending.read_bytes(), store_passphrase)
+        used_pending = True
+    if cert_file is not None:
+        # A --cert given with --p12 replaces the certificates in the PKCS#12 file.
+        certs = load_pem_chain(_read(cert_file, "certificate file"))
+
+    check = check_chain(certs, private_key=key, now=now)
+    if not check.ok:
+        raise ChainRejected(check)
+    chain = list(check.chain)
+    _algorithm_for(key)  # refuses key types C2PA cannot sign with
+    blob = encrypt_key(key, chain[0], store_passphrase)
+    _store_identity(
+        home, blob, chain, _self_signed_roots(certs, check.chain), IdentityKind.IMPORTED
+    )
+    if used_pending:
+        (identity_dir(home) / PENDING_KEY_FILE).unlink(missing_ok=True)
+    return ImportResult(
+        info=describe_identity(home), warnings=check.warnings, used_pending_key=used_pending
+    )
+
+
+# --------------------------------------------------------------------- check
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityCheck:
+    """The current identity against the C2PA certificate profile.
+
+    ``findings`` includes the profile findings plus key-storage ones (permissions);
+    ``key_checked`` says whether the private key was unlocked to check it matches.
+    """
+
+    info: IdentityInfo
+    findings: tuple[Finding, ...]
+    days_left: int | None
+    key_checked: bool
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no ERROR finding (warnings allowed)."""
+        return not any(f.severity == "error" for f in self.findings)
+
+
+def check_identity(
+    home: Path, passphrase: bytes | None = None, *, now: dt.datetime | None = None
+) -> IdentityCheck:
+    """Lint the stored identity: profile checks, key file permissions, key match.
+
+    Without ``passphrase`` the key is not unlocked, so whether it matches the
+    certificate is not checked (everything else is).
+    """
+    from provenance.certprofile import Finding, Severity, check_chain
+
+    info = describe_identity(home)
+    folder = identity_dir(home)
+    certs = read_chain(folder / CHAIN_FILE)
+    extra: list[Finding] = []
+    key = None
+    key_path = folder / KEY_FILE
+    if not key_path.exists():
+        extra.append(
+            Finding(
+                "key_missing",
+                Severity.ERROR,
+                f"The private key file {key_path} is missing.",
+                "Restore it from your backup, or make a new identity.",
+            )
+        )
+    else:
+        try:
+            check_key_permissions(key_path)
+        except KeyProblem as exc:
+            extra.append(Finding("key_permissions", Severity.ERROR, exc.message, exc.hint or ""))
+        else:
+            if passphrase is not None:
+                key, _ = decrypt_key(key_path.read_bytes(), passphrase)
+    check = check_chain(certs, private_key=key, now=now)
+    findings = [*check.findings, *extra]
+    if info.development:
+        findings.append(
+            Finding(
+                "development_identity",
+                Severity.WARNING,
+                "This is a development identity: its root is on this machine only, so readers "
+                "see the signer as not trusted unless they add that root themselves.",
+                "For an identity others can trust, get a certificate from a CA on the C2PA "
+                "trust list: provenance keys csr (see keys/README.md).",
+            )
+        )
+    return IdentityCheck(
+        info=info,
+        findings=tuple(findings),
+        days_left=check.days_left,
+        key_checked=key is not None,
+    )

@@ -32,6 +32,8 @@ class Anchor:
     not_after: str
     fingerprint_sha256: str
     path: Path
+    #: "Common Name (Organization)", cleaned of control characters, for people to read.
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,7 @@ class RefusedAnchor:
 
     subject: str
     reason: str
+    label: str = ""
 
 
 def trust_dir(home: Path) -> Path:
@@ -62,6 +65,20 @@ def _load_pem_certs(data: bytes, source: str) -> list[x509.Certificate]:
 
 def _subject(cert: x509.Certificate) -> str:
     return cert.subject.rfc4514_string()
+
+
+def _label(cert: x509.Certificate) -> str:
+    """A readable name; certificate text is attacker-controlled, so it is cleaned."""
+    from cryptography.x509.oid import NameOID
+
+    from provenance.sanitize import clean_text
+
+    values = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    cn = clean_text(values[0].value) if values else None
+    org = clean_text(_org(cert))
+    if cn and org and org != cn:
+        return f"{cn} ({org})"
+    return cn or org or clean_text(_subject(cert)) or "(no name)"
 
 
 def _org(cert: x509.Certificate) -> str | None:
@@ -106,6 +123,7 @@ def _describe(cert: x509.Certificate, path: Path) -> Anchor:
         not_after=cert.not_valid_after_utc.isoformat(),
         fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
         path=path,
+        label=_label(cert),
     )
 
 
@@ -123,7 +141,7 @@ def add_anchors(home: Path, pem_file: Path) -> tuple[list[Anchor], list[RefusedA
     for cert in certs:
         problem = anchor_problem(cert)
         if problem:
-            refused.append(RefusedAnchor(_subject(cert), problem))
+            refused.append(RefusedAnchor(_subject(cert), problem, _label(cert)))
             continue
         path = folder / f"{_anchor_id(cert)}.pem"
         path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

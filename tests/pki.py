@@ -97,10 +97,14 @@ def make_ca(
     key: ec.EllipticCurvePrivateKey | None = None,
     days: int = 3650,
     path_length: int | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    """A CA certificate: self-signed root when ``issuer_cert`` is None, else an intermediate."""
+    """A CA certificate: self-signed root when ``issuer_cert`` is None, else an intermediate.
+
+    ``now`` moves the validity window (e.g. two years back makes an expired CA).
+    """
     key = key or ec.generate_private_key(ec.SECP256R1())
-    now = _now()
+    now = now or _now()
     subject = _name(common_name, organization)
     issuer_name = issuer_cert.subject if issuer_cert is not None else subject
     signing_key = issuer_key if issuer_key is not None else key
