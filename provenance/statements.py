@@ -225,8 +225,11 @@ def build_statements(report: Report) -> tuple[str, ...]:
             "credential is damaged. Nothing it says can be relied on."
         )
         if report.remote_url:
+            failed = any(p.code == "provenance.remoteManifest.fetchFailed" for p in report.problems)
             out.append(
-                f"Its credentials live at {report.remote_url}, which was not contacted "
+                f"Its credentials live at {report.remote_url}, which could not be fetched."
+                if failed
+                else f"Its credentials live at {report.remote_url}, which was not contacted "
                 "(use --allow-remote to fetch them)."
             )
     if report.capture is not None:
