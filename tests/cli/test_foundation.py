@@ -47,7 +47,9 @@ def test_keys_sign_verify_contract(home: Path, tmp_path: Path) -> None:
     assert data["capture"]["model"] == "BC-1"
     assert isinstance(data["problems"], list)
 
-    trusted = runner.invoke(app, ["verify", str(out), "--trust", info["root_certificate"], "-f", "json"])
+    trusted = runner.invoke(
+        app, ["verify", str(out), "--trust", info["root_certificate"], "-f", "json"]
+    )
     assert trusted.exit_code == 0
     assert json.loads(trusted.stdout)["verdict"] == "trusted"
 
@@ -72,10 +74,16 @@ def test_keys_sign_verify_contract(home: Path, tmp_path: Path) -> None:
 
     several = runner.invoke(app, ["verify", str(out), str(photo), str(tampered), "-f", "json"])
     assert several.exit_code == 11  # the worst: invalid
-    assert [r["verdict"] for r in json.loads(several.stdout)] == ["trusted", "no_credentials", "invalid"]
+    assert [r["verdict"] for r in json.loads(several.stdout)] == [
+        "trusted",
+        "no_credentials",
+        "invalid",
+    ]
 
 
-def test_wrong_passphrase_is_clear_and_writes_nothing(home: Path, tmp_path: Path, monkeypatch) -> None:
+def test_wrong_passphrase_is_clear_and_writes_nothing(
+    home: Path, tmp_path: Path, monkeypatch
+) -> None:
     _init(home)
     monkeypatch.setenv("PROVENANCE_KEY_PASSPHRASE", "wrong")
     photo = write_photo(tmp_path, "jpeg")

@@ -18,7 +18,9 @@ def _options(root: Path | None) -> VerifyOptions:
 
 
 @pytest.mark.parametrize("fmt", ["jpeg", "png", "webp", "tiff"])
-def test_round_trip_each_format(tmp_path: Path, dev_identity, root_pem_file: Path, fmt: str) -> None:
+def test_round_trip_each_format(
+    tmp_path: Path, dev_identity, root_pem_file: Path, fmt: str
+) -> None:
     identity, _ = dev_identity
     source = write_photo(tmp_path, fmt, width=800, height=533)
     before = hashlib.sha256(source.read_bytes()).hexdigest()
@@ -66,7 +68,9 @@ def test_unsigned_and_random_files(tmp_path: Path) -> None:
     assert missing.verdict is Verdict.UNREADABLE
 
 
-def test_refuses_to_overwrite_without_force_and_never_onto_input(tmp_path: Path, dev_identity) -> None:
+def test_refuses_to_overwrite_without_force_and_never_onto_input(
+    tmp_path: Path, dev_identity
+) -> None:
     from provenance.errors import InputError, OutputExistsError
 
     identity, _ = dev_identity

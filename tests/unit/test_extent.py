@@ -54,7 +54,11 @@ def _photo(seed: int, width: int = W, height: int = H) -> FloatImage:
     canvas = Image.fromarray(img.clip(0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(canvas)
     for _ in range(12):
-        cx, cy, r = int(rng.integers(0, width)), int(rng.integers(0, height)), int(rng.integers(10, 80))
+        cx, cy, r = (
+            int(rng.integers(0, width)),
+            int(rng.integers(0, height)),
+            int(rng.integers(10, 80)),
+        )
         colour = tuple(int(c) for c in rng.integers(0, 256, 3))
         draw.rectangle([cx - r, cy - r // 2, cx + r, cy + r // 2], fill=colour)
     noisy = np.asarray(canvas, np.float64) + rng.normal(0, 2, (height, width, 3))
@@ -178,8 +182,10 @@ def test_two_separate_shapes_give_two_regions(scene: Scene) -> None:
     assert len(extent.regions) >= 2
     ellipse_box = _bbox(_shape_mask(polygon=False))
     polygon_box = _bbox(_shape_mask(ellipse=False))
-    ious = [max(_iou(_union_box((r,)), box) for r in extent.regions)
-            for box in (ellipse_box, polygon_box)]
+    ious = [
+        max(_iou(_union_box((r,)), box) for r in extent.regions)
+        for box in (ellipse_box, polygon_box)
+    ]
     assert min(ious) >= 0.8
     for r in extent.regions:
         assert 0 <= r.x <= 1 and 0 <= r.y <= 1

@@ -6,7 +6,13 @@ def test_exit_codes_are_the_contract() -> None:
 
 
 def test_worst_verdict_order() -> None:
-    order = [Verdict.INVALID, Verdict.UNREADABLE, Verdict.NO_CREDENTIALS, Verdict.VALID_UNTRUSTED, Verdict.TRUSTED]
+    order = [
+        Verdict.INVALID,
+        Verdict.UNREADABLE,
+        Verdict.NO_CREDENTIALS,
+        Verdict.VALID_UNTRUSTED,
+        Verdict.TRUSTED,
+    ]
     for i, worse in enumerate(order):
         for better in order[i:]:
             assert worst_verdict([better, worse]) is worse
