@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+
 from provenance_cli._common import terminal_width, use_color
 
 if TYPE_CHECKING:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from provenance_cli import cmd_check, cmd_demo, cmd_keys, cmd_sign, cmd_trust, cmd_verify
 
 from provenance import __version__
+from provenance_cli import cmd_check, cmd_demo, cmd_keys, cmd_sign, cmd_trust, cmd_verify
 
 app = typer.Typer(
     name="provenance",

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from provenance_cli._common import fail, run
 
 
@@ -50,9 +51,8 @@ def check(
         fail("--timeout must be positive.", code=2)
 
     def go() -> int:
-        from provenance_cli._batch_ui import run_check
-
         from provenance.trust import anchors_pem
+        from provenance_cli._batch_ui import run_check
 
         rules = load_policy(policy)
         home = home_dir()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from provenance_cli._common import err, run, terminal_width, use_color
 
 

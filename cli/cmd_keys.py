@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
 from provenance_cli._common import err, fail, guarded, passphrase, run
 
 if TYPE_CHECKING:

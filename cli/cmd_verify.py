@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from provenance_cli._common import fail, run, terminal_width, use_color
 
 

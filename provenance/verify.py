@@ -415,14 +415,12 @@ def build_report(name: str, mime: str, store: StoreData, thumbnails: Mapping[str
 def _with_observed_extent(
     report: Report, store: StoreData, thumbnails: Mapping[str, bytes]
 ) -> Report:
-    """Re-measure AI change against the parent's embedded thumbnail (DESIGN.md step 7).
-
-    Filled in by :mod:`provenance.observe` when available; a no-op otherwise.
-    """
-    try:
-        from provenance.observe import observe_extent
-    except ImportError:
+    """Re-measure AI change against the parent's embedded thumbnail (DESIGN.md step 7)."""
+    if len(thumbnails) < 2:
+        # Nothing to compare (no parent thumbnail): skip importing numpy and Pillow.
         return report
+    from provenance.observe import observe_extent
+
     return observe_extent(report, store, thumbnails)
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from provenance_cli.app import app
 from typer.testing import CliRunner
 
 from fixtures.generate import write_edited, write_photo
 from provenance.keys import ephemeral_identity
 from provenance.sign import EditKind, EditSpec, SignRequest, sign_image
+from provenance_cli.app import app
 
 POLICY = 'require = "trusted"\nallow_generated = false\nmax_ai_area = 0.3\n'
 

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-from provenance_cli.app import app
 from typer.testing import CliRunner
 
+from provenance_cli.app import app
 from tests.pki import TestPKI, certs_to_pem, key_to_pem, make_pki
 
 runner = CliRunner()

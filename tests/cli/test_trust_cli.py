@@ -6,9 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from provenance_cli.app import app
 from typer.testing import CliRunner
 
+from provenance_cli.app import app
 from tests.pki import certs_to_pem, make_ca, make_pki
 
 runner = CliRunner()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from provenance_cli.app import app
 from typer.testing import CliRunner
 
 from provenance.sign import SignRequest, sign_image
+from provenance_cli.app import app
 
 runner = CliRunner()
 

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from provenance_cli.app import app
 from typer.testing import CliRunner
 
+from provenance_cli.app import app
 from tests.tsa_server import TimestampAuthority
 
 runner = CliRunner()
