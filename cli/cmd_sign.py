@@ -1,12 +1,21 @@
-"""``provenance sign``: sign photos with what they are and how they were made."""
+"""``provenance sign``: sign photos with what they are and how they were made.
+
+Flags (or a ``--recipe`` file) become :class:`~provenance.sign.SignRequest`
+values; :func:`_sign_all` is the one place that signs them, serially or, when
+the batch UI is installed, in parallel.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
 from provenance_cli._common import err, fail, passphrase, run
+
+if TYPE_CHECKING:
+    from provenance.sign import SignRequest
 
 
 def _pair(values: list[str], count: int, what: str) -> list[str | None]:
@@ -21,7 +30,10 @@ def _pair(values: list[str], count: int, what: str) -> list[str | None]:
 
 
 def sign(
-    photos: Annotated[list[Path], typer.Argument(help="Images to sign.", show_default=False)],
+    photos: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Images to sign (optional with --recipe).", show_default=False),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Output file (one photo).")
     ] = None,
@@ -74,15 +86,38 @@ def sign(
             "--ai-training", help="AI training/mining preference: allowed, notAllowed, constrained."
         ),
     ] = None,
+    redact_location: Annotated[
+        bool | None,
+        typer.Option(
+            "--redact-location/--no-redact-location",
+            help="Redact location in the parent's credentials (default: unless --keep-location).",
+            show_default=False,
+        ),
+    ] = None,
+    recipe: Annotated[
+        Path | None,
+        typer.Option("--recipe", help="TOML/JSON recipe of files and edits (docs/recipe.md)."),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Parallel signings (several files).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing output files.")] = False,
 ) -> None:
     """Sign images. The inputs are never modified; outputs are written atomically and verified."""
     from provenance.config import home_dir, load_settings
-    from provenance.keys import load_identity
     from provenance.models import TrainingPreference
-    from provenance.sign import EditKind, EditSpec, SignRequest, sign_image
+    from provenance.sign import EditKind, EditSpec, SignRequest
 
-    if (output is None) == (out_dir is None):
+    photos = list(photos or [])
+    if not photos and recipe is None:
+        fail("give the images to sign, or --recipe FILE.", code=2)
+    if not photos and (parent or ai_edit or enhance or edit or ai_mask or generated or ai_tool):
+        fail(
+            "edit flags describe the images given here; with only --recipe, put them in it.", code=2
+        )
+    if recipe is not None and output is not None:
+        fail("with --recipe, outputs come from the recipe; use --out-dir DIR, not -o.", code=2)
+    if photos and (output is None) == (out_dir is None):
         fail("give exactly one of -o FILE or --out-dir DIR.", code=2)
     if output is not None and len(photos) != 1:
         fail("-o takes one photo; use --out-dir for several.", code=2)
@@ -114,48 +149,103 @@ def sign(
         fail("AI edits need --ai-tool NAME[/VERSION]: say which tool made them.", code=2)
 
     def go() -> None:
+        from dataclasses import replace
+
+        from provenance.recipe import load_recipe
+
         home = home_dir()
         settings = load_settings(home)
         training = TrainingPreference(ai_training) if ai_training else settings.training
-        identity = load_identity(home, passphrase())
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        failures = 0
-        for photo in photos:
-            target = output if output is not None else out_dir / photo.name  # type: ignore[operator]
-            request = SignRequest(
+        requests = [
+            SignRequest(
                 source=photo,
-                output=target,
+                output=output if output is not None else out_dir / photo.name,  # type: ignore[operator]
                 parent=parent,
                 edits=tuple(edits),
                 generated=generated,
                 generator_tool=(ai_tool or [None])[0] if generated else None,
                 keep_location=keep_location,
+                redact_location=redact_location,
                 training=training,
+            )
+            for photo in photos
+        ]
+        if recipe is not None:
+            requests += load_recipe(recipe, out_dir=out_dir, training=training)
+        requests = [
+            replace(
+                r,
                 tsa_url=tsa or settings.tsa_url,
                 force=force,
                 max_bytes=settings.max_file_bytes,
                 max_pixels=settings.max_pixels,
             )
-            if len(photos) == 1:
-                result = sign_image(request, identity)
-            else:
-                from provenance.errors import ProvenanceError
-
-                try:
-                    result = sign_image(request, identity)
-                except ProvenanceError as exc:
-                    failures += 1
-                    err(f"failed: {photo}: {exc.message}")
-                    continue
-            err(f"signed: {result.output}")
-            if result.extent_note:
-                err(f"note: {result.extent_note}")
-        if failures:
-            fail(f"{failures} of {len(photos)} file(s) could not be signed.")
+            for r in requests
+        ]
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        code = _sign_all(requests, home, passphrase(), jobs)
+        if code:
+            raise typer.Exit(code)
 
     try:
         TrainingPreference(ai_training) if ai_training else None
     except ValueError:
         fail("--ai-training must be allowed, notAllowed or constrained.", code=2)
     run(go)
+
+
+def _sign_all(requests: list[SignRequest], home: Path, secret: bytes, jobs: int | None) -> int:
+    """Sign every request; the exit code.  The one switch between serial and batch signing.
+
+    Several files go to the parallel batch, in waves: a file whose parent is
+    another file's output waits for it, so a chain in one recipe signs in order.
+    """
+    if len(requests) == 1:
+        return _sign_serially(requests, home, secret)
+    from provenance_cli._batch_ui import run_sign_batch
+
+    code = 0
+    for wave in _waves(requests):
+        code = max(code, int(run_sign_batch(wave, home, secret, jobs)))
+    return code
+
+
+def _waves(requests: list[SignRequest]) -> list[list[SignRequest]]:
+    """Split requests into groups whose parents are not produced by a later group."""
+    remaining = list(requests)
+    waves: list[list[SignRequest]] = []
+    while remaining:
+        pending = {r.output.resolve() for r in remaining}
+        wave = [r for r in remaining if r.parent is None or r.parent.resolve() not in pending]
+        if not wave:  # a cycle: let signing report the missing parents
+            wave = remaining
+        waves.append(wave)
+        remaining = [r for r in remaining if r not in wave]
+    return waves
+
+
+def _sign_serially(requests: list[SignRequest], home: Path, secret: bytes) -> int:
+    """One after the other in this process; with several files, a failure skips to the next."""
+    from provenance.errors import ProvenanceError
+    from provenance.keys import load_identity
+    from provenance.sign import sign_image
+
+    identity = load_identity(home, secret)
+    failures = 0
+    for request in requests:
+        if len(requests) == 1:
+            result = sign_image(request, identity)
+        else:
+            try:
+                result = sign_image(request, identity)
+            except ProvenanceError as exc:
+                failures += 1
+                err(f"failed: {request.source}: {exc.message}")
+                continue
+        err(f"signed: {result.output}")
+        for note in result.notes:
+            err(f"note: {note}")
+    if failures:
+        fail(f"{failures} of {len(requests)} file(s) could not be signed.")
+    return 0

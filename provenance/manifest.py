@@ -14,6 +14,11 @@ Conventions (documented in README "Manifest contents"):
 - Camera facts go in ``c2pa.metadata`` (current spec) and in ``stds.exif`` (read by
   the widely used Verify site); location only when the plan carries one.
 - The training preference is the CAWG ``cawg.training-mining`` assertion.
+- Redactions (C2PA 2.x, 6.8 "Redaction of assertions"): the JUMBF URIs of ingredient
+  assertions to remove go in the definition's ``redactions`` list, and each gets a
+  ``c2pa.redacted`` action naming it, with reason ``c2pa.PII.present``.
+
+The full list of what we write is in docs/manifest.md.
 """
 
 from __future__ import annotations
@@ -41,10 +46,13 @@ ACTIONS_LABEL = "c2pa.actions.v2"
 METADATA_LABEL = "c2pa.metadata"
 EXIF_LABEL = "stds.exif"
 TRAINING_LABEL = "cawg.training-mining"
+REDACTED_ACTION = "c2pa.redacted"
 #: Assertions the photographer vouches for (attributed to the signer, "created").
 CREATED_ASSERTION_LABELS = (METADATA_LABEL, EXIF_LABEL, TRAINING_LABEL)
 THUMBNAIL_ID = "provenance-thumbnail.jpg"
-#: Assertion labels whose content can reveal where a photo was taken.
+#: Assertions whose content can reveal where a photo was taken (redacted as a whole).
+LOCATION_ASSERTIONS = (METADATA_LABEL, EXIF_LABEL)
+#: Fields of those assertions that hold the location.
 LOCATION_FIELDS = ("exif:GPSLatitude", "exif:GPSLongitude", "exif:GPSAltitude")
 
 _JSONLD_CONTEXT = {
@@ -70,6 +78,8 @@ class ManifestPlan:
     training: TrainingPreference | None = None
     thumbnail: bool = True
     thumbnail_format: str = "image/jpeg"
+    #: JUMBF URIs of ingredient assertions to redact (see :func:`redaction_uri`).
+    redactions: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------- writing
@@ -125,11 +135,15 @@ def action_to_definition(action: Action) -> dict[str, Any]:
         entry["when"] = action.when
     if action.extent is not None:
         if action.extent.regions:
+            # One region-map per box: the ranges inside one region combine into a
+            # single area (C2PA 2.x, 18.15.4 / 16 "Regions of interest"), so separate
+            # boxes must be separate changes.
             entry["changes"] = [
                 {
-                    "region": [region_to_roi(r) for r in action.extent.regions],
+                    "region": [region_to_roi(r)],
                     "description": f"{action.extent.method.value} extent of this edit",
                 }
+                for r in action.extent.regions
             ]
         entry["parameters"] = {EXTENT_PARAMETER: extent_parameters(action.extent)}
     return entry
@@ -170,14 +184,29 @@ def training_assertion(preference: TrainingPreference) -> dict[str, Any]:
     return {"entries": {key: {"use": preference.value} for key in _TRAINING_ENTRIES}}
 
 
+def redaction_uri(manifest_label: str, assertion_label: str) -> str:
+    """The JUMBF URI of one assertion of an ingredient's manifest (C2PA 2.x, 6.8)."""
+    return f"self#jumbf=/c2pa/{manifest_label}/c2pa.assertions/{assertion_label}"
+
+
+def redaction_action(uri: str) -> dict[str, Any]:
+    """The ``c2pa.redacted`` action a redaction must be declared with (C2PA 2.x, 18.15).
+
+    Location is personal data, hence the reason ``c2pa.PII.present``.
+    """
+    return {
+        "action": REDACTED_ACTION,
+        "reason": "c2pa.PII.present",
+        "description": "Removed location data of an earlier version",
+        "parameters": {"redacted": uri},
+    }
+
+
 def build_definition(plan: ManifestPlan) -> dict[str, Any]:
     """The manifest definition for c2pa's Builder (pure; no signing, no I/O)."""
-    assertions: list[dict[str, Any]] = [
-        {
-            "label": ACTIONS_LABEL,
-            "data": {"actions": [action_to_definition(a) for a in plan.actions]},
-        }
-    ]
+    entries = [action_to_definition(a) for a in plan.actions]
+    entries.extend(redaction_action(uri) for uri in plan.redactions)
+    assertions: list[dict[str, Any]] = [{"label": ACTIONS_LABEL, "data": {"actions": entries}}]
     if plan.capture is not None:
         body = capture_metadata(plan.capture)
         if body is not None:
@@ -190,6 +219,8 @@ def build_definition(plan: ManifestPlan) -> dict[str, Any]:
         "title": plan.title,
         "assertions": assertions,
     }
+    if plan.redactions:
+        definition["redactions"] = list(plan.redactions)
     if plan.thumbnail:
         definition["thumbnail"] = {"format": plan.thumbnail_format, "identifier": THUMBNAIL_ID}
     return definition
