@@ -164,9 +164,7 @@ def measure_extent(
     mask, residual = _analyse(parent, edited, max_side=max_side)
     changed = int(np.count_nonzero(mask))
     area = round(changed / mask.size, _DECIMALS) if mask.size else 0.0
-    magnitude = (
-        round(float(residual[mask].mean()) / 255.0, _DECIMALS) if changed else None
-    )
+    magnitude = round(float(residual[mask].mean()) / 255.0, _DECIMALS) if changed else None
     return Extent(
         area_fraction=area,
         method=ExtentMethod.MEASURED,
@@ -381,9 +379,7 @@ def _fit_curves(
         if use_mode:
             smooth = _box_sum(hist.astype(np.float64), _MODE_SMOOTHING)
             peaks = np.argmax(smooth, axis=1)
-            window = np.clip(
-                peaks[:, None] + np.arange(-_MODE_WINDOW, _MODE_WINDOW + 1), 0, 255
-            )
+            window = np.clip(peaks[:, None] + np.arange(-_MODE_WINDOW, _MODE_WINDOW + 1), 0, 255)
             mass = hist[rows[:, None], window].astype(np.float64)
             weight = mass.sum(axis=1)
             estimate = np.where(
@@ -502,9 +498,7 @@ def _affine_correct(
     return np.clip(corrected, 0.0, 255.0, out=corrected)
 
 
-def _residual(
-    mapped: FloatArray, edited: NDArray[np.uint8], shape: tuple[int, int]
-) -> FloatArray:
+def _residual(mapped: FloatArray, edited: NDArray[np.uint8], shape: tuple[int, int]) -> FloatArray:
     """Per-pixel largest channel difference (0..255): catches pure hue changes too."""
     difference = np.abs(edited.astype(np.float32) - mapped)
     largest: FloatArray = np.maximum(np.maximum(difference[0], difference[1]), difference[2])
