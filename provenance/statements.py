@@ -19,6 +19,7 @@ from provenance.models import (
     TrainingPreference,
     Verdict,
 )
+from provenance.sanitize import clean_text
 
 ACTION_LABELS = {
     "c2pa.created": "created",
@@ -149,10 +150,16 @@ def edit_sentence(action: Action) -> str:
         return f"Edited by hand{with_tool}: {what}."
     extent = action.extent
     if extent is None or extent.area_fraction is None:
-        return f"AI edit{with_tool}: {what}. How much of the image it changed is not known."
+        reason = f" ({clean_text(extent.note, max_length=160)})" if extent and extent.note else ""
+        return f"AI edit{with_tool}: {what}. How much of the image it changed is not known{reason}."
+    together = (
+        " (measured for these AI edits together)"
+        if extent.note and "together" in extent.note
+        else ""
+    )
     return (
         f"AI edit{with_tool}: {what} — AI changed {percent(extent.area_fraction)} of the "
-        f"image{where(action)}, {_METHOD_WORDS[extent.method]}."
+        f"image{where(action)}, {_METHOD_WORDS[extent.method]}{together}."
     )
 
 
