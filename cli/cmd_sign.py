@@ -227,25 +227,31 @@ def _waves(requests: list[SignRequest]) -> list[list[SignRequest]]:
 
 def _sign_serially(requests: list[SignRequest], home: Path, secret: bytes) -> int:
     """One after the other in this process; with several files, a failure skips to the next."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from provenance.errors import ProvenanceError
     from provenance.keys import load_identity
     from provenance.sign import sign_image
 
-    identity = load_identity(home, secret)
     failures = 0
-    for request in requests:
-        if len(requests) == 1:
-            result = sign_image(request, identity)
-        else:
-            try:
-                result = sign_image(request, identity)
-            except ProvenanceError as exc:
-                failures += 1
-                err(f"failed: {request.source}: {exc.message}")
-                continue
-        err(f"signed: {result.output}")
-        for note in result.notes:
-            err(f"note: {note}")
+    # Unlock the key (PBKDF2) in a thread while the first image decodes: both release the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        unlocked = pool.submit(load_identity, home, secret)
+        for request in requests:
+            if len(requests) == 1:
+                result = sign_image(request, unlocked.result)
+            else:
+                try:
+                    result = sign_image(request, unlocked.result)
+                except ProvenanceError as exc:
+                    if unlocked.done() and unlocked.exception() is not None:
+                        raise
+                    failures += 1
+                    err(f"failed: {request.source}: {exc.message}")
+                    continue
+            err(f"signed: {result.output}")
+            for note in result.notes:
+                err(f"note: {note}")
     if failures:
         fail(f"{failures} of {len(requests)} file(s) could not be signed.")
     return 0

@@ -267,8 +267,13 @@ def _load_mask(path: Path) -> Image.Image:
     return img
 
 
-def sign_image(request: SignRequest, identity: SigningIdentity) -> SignResult:
+def sign_image(
+    request: SignRequest, identity: SigningIdentity | Callable[[], SigningIdentity]
+) -> SignResult:
     """Sign one image according to ``request``; the input is never modified.
+
+    ``identity`` may be a callable that yields it (e.g. a future's ``result``), so
+    a caller can unlock the key (PBKDF2, ~0.1-0.2 s) while the image is decoded.
 
     Raises :class:`InputError` for unusable inputs, :class:`OutputExistsError`
     without ``force``, and :class:`OperationError` when signing or the
@@ -342,6 +347,7 @@ def sign_image(request: SignRequest, identity: SigningIdentity) -> SignResult:
         from provenance.timestamp import check_tsa
 
         check_tsa(request.tsa_url)
+    signer = identity() if callable(identity) else identity
     write_signed(
         output,
         lambda dest: _c2pa.sign_asset(
@@ -349,7 +355,7 @@ def sign_image(request: SignRequest, identity: SigningIdentity) -> SignResult:
             kind.mime,
             io.BytesIO(data),
             dest,
-            identity,
+            signer,
             tsa_url=request.tsa_url,
             ingredients=ingredients,
             resources={THUMBNAIL_ID: thumbnail},
