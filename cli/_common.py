@@ -59,20 +59,27 @@ def run(fn: Callable[[], T]) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def passphrase(*, confirm: bool = False) -> bytes:
-    """The key passphrase from PROVENANCE_KEY_PASSPHRASE, or a hidden prompt on a terminal."""
-    from provenance.config import PASSPHRASE_ENV
+def secret(env: str, prompt: str, missing: str, *, confirm: bool = False) -> bytes:
+    """A secret from environment variable ``env``, or a hidden prompt on a terminal.
 
-    value = os.environ.get(PASSPHRASE_ENV)
+    Without either (a script, CI) it fails with ``missing`` and says which variable to set.
+    """
+    value = os.environ.get(env)
     if value:
         return value.encode("utf-8")
     if not sys.stdin.isatty():
-        fail(
-            "no passphrase for the signing key.",
-            f"Set {PASSPHRASE_ENV}, or run the command in a terminal to type it.",
-        )
-    typed = typer.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm)
+        fail(missing, f"Set {env}, or run the command in a terminal to type it.")
+    typed = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     return str(typed).encode("utf-8")
+
+
+def passphrase(*, confirm: bool = False) -> bytes:
+    """The signing key's passphrase (PROVENANCE_KEY_PASSPHRASE or a prompt)."""
+    from provenance.config import PASSPHRASE_ENV
+
+    return secret(
+        PASSPHRASE_ENV, "Key passphrase", "no passphrase for the signing key.", confirm=confirm
+    )
 
 
 def use_color() -> bool:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from provenance_cli._common import err, fail, guarded, passphrase, run
+from provenance_cli._common import err, fail, guarded, passphrase, run, secret
 
 if TYPE_CHECKING:
     from provenance.certprofile import Finding
@@ -102,15 +101,11 @@ def show(
 
 def _import_passphrase() -> bytes:
     """The passphrase of a key being imported: env, or a hidden prompt on a terminal."""
-    value = os.environ.get(IMPORT_PASSPHRASE_ENV)
-    if value:
-        return value.encode("utf-8")
-    if not sys.stdin.isatty():
-        fail(
-            "the key being imported is encrypted and no passphrase was given.",
-            f"Set {IMPORT_PASSPHRASE_ENV}, or run the command in a terminal to type it.",
-        )
-    return str(typer.prompt("Passphrase of the key being imported", hide_input=True)).encode()
+    return secret(
+        IMPORT_PASSPHRASE_ENV,
+        "Passphrase of the key being imported",
+        "the key being imported is encrypted and no passphrase was given.",
+    )
 
 
 def _render_findings(findings: tuple[Finding, ...]) -> None:
