@@ -23,25 +23,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fuzz.harness import run_one  # noqa: E402
+from tests.fuzz.harness import SUFFIX, run_one, signed_bases  # noqa: E402
 from tests.fuzz.mutate import OPS, apply  # noqa: E402
-
-SUFFIX = {"jpeg": ".jpg", "png": ".png", "webp": ".webp"}
 
 
 def _bases(folder: Path) -> dict[str, bytes]:
-    from fixtures.generate import write_photo
     from provenance.keys import ephemeral_identity
-    from provenance.sign import SignRequest, sign_image
 
     identity, _ = ephemeral_identity("Fuzz", "Fuzz Studio")
-    out = {}
-    for fmt, suffix in SUFFIX.items():
-        source = write_photo(folder, fmt, width=240, height=160)
-        target = folder / f"signed{suffix}"
-        sign_image(SignRequest(source=source, output=target), identity)
-        out[fmt] = target.read_bytes()
-    return out
+    return signed_bases(folder, identity)
 
 
 def main(argv: list[str]) -> int:

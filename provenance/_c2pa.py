@@ -244,13 +244,16 @@ class _SignerCallbackFailure:
         self.error: BaseException | None = None
 
 
-_signer_cache: dict[tuple[int, str | None], tuple[c2pa.Signer, _SignerCallbackFailure]] = {}
+# Keyed by the identity value itself (frozen, hashable): a recycled id() can never alias.
+_signer_cache: dict[
+    tuple[SigningIdentity, str | None], tuple[c2pa.Signer, _SignerCallbackFailure]
+] = {}
 
 
 def _signer(
     identity: SigningIdentity, tsa_url: str | None
 ) -> tuple[c2pa.Signer, _SignerCallbackFailure]:
-    key = (id(identity), tsa_url)
+    key = (identity, tsa_url)
     cached = _signer_cache.get(key)
     if cached is not None:
         return cached
@@ -274,13 +277,8 @@ def _signer(
         ) from exc
     if len(_signer_cache) > 8:
         _signer_cache.clear()
-    # Keep the identity alive as long as its id() is a cache key.
     _signer_cache[key] = (signer, failure)
-    _identities_alive.append(identity)
     return signer, failure
-
-
-_identities_alive: list[SigningIdentity] = []
 
 
 def _translate_sign_error(

@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 from provenance.errors import ProvenanceError
+from provenance.keys import SigningIdentity
 from provenance.models import Verdict
 from provenance.report import renderer_for
 from provenance.verify import VerifyOptions, verify_file
@@ -31,3 +32,21 @@ def run_one(data: bytes, folder: Path, suffix: str = ".jpg") -> Verdict | None:
     except ProvenanceError:
         return None
     return report.verdict
+
+
+#: The formats the fuzzer mutates, with the suffix their files are written under.
+SUFFIX = {"jpeg": ".jpg", "png": ".png", "webp": ".webp"}
+
+
+def signed_bases(folder: Path, identity: SigningIdentity) -> dict[str, bytes]:
+    """One small signed photo per fuzzed format: the seeds every mutation starts from."""
+    from fixtures.generate import write_photo
+    from provenance.sign import SignRequest, sign_image
+
+    out = {}
+    for fmt, suffix in SUFFIX.items():
+        source = write_photo(folder, fmt, width=240, height=160)
+        target = folder / f"signed{suffix}"
+        sign_image(SignRequest(source=source, output=target), identity)
+        out[fmt] = target.read_bytes()
+    return out

@@ -13,29 +13,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz.harness import run_one
+from tests.fuzz.harness import SUFFIX, run_one, signed_bases
 from tests.fuzz.mutate import OPS, apply
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
-SUFFIX = {"jpeg": ".jpg", "png": ".png", "webp": ".webp"}
 
 mutation = st.tuples(st.sampled_from(OPS), st.integers(0, 1 << 24), st.integers(0, 1 << 32))
 
 
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory: pytest.TempPathFactory, dev_identity) -> dict[str, bytes]:
-    from fixtures.generate import write_photo
-    from provenance.sign import SignRequest, sign_image
-
     identity, _ = dev_identity
-    folder = tmp_path_factory.mktemp("fuzz-src")
-    out = {}
-    for fmt, suffix in SUFFIX.items():
-        source = write_photo(folder, fmt, width=240, height=160)
-        target = folder / f"signed{suffix}"
-        sign_image(SignRequest(source=source, output=target), identity)
-        out[fmt] = target.read_bytes()
-    return out
+    return signed_bases(tmp_path_factory.mktemp("fuzz-src"), identity)
 
 
 @pytest.mark.parametrize("fmt", sorted(SUFFIX))
