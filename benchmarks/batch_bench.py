@@ -18,7 +18,7 @@ from pathlib import Path
 from fixtures.generate import write_photo
 from provenance.batch import sign_many, verify_many
 from provenance.keys import init_identity
-from provenance.sign import SignRequest
+from provenance.request import SignRequest
 from provenance.verify import VerifyOptions
 
 PASSPHRASE = b"benchmark passphrase"

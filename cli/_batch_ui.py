@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from provenance.batch import BatchEvent
     from provenance.policy import Policy
-    from provenance.sign import SignRequest
+    from provenance.request import SignRequest
     from provenance.verify import VerifyOptions
 
 EXIT_POLICY_FAILED = 20

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
     from multiprocessing.process import BaseProcess
 
-    from provenance.sign import SignRequest
+    from provenance.request import SignRequest
     from provenance.verify import VerifyOptions
 
 #: Default wall-clock limit for verifying one file in a worker.
@@ -155,7 +155,7 @@ def _context() -> BaseContext:
 class _LazyIdentity:
     """Unlocks the signing key on first use.
 
-    Unlocking costs a strong KDF (about half a second); a resumed batch whose
+    Unlocking costs a deliberately slow KDF (~0.07 s per worker); a resumed batch whose
     outputs are all up to date never pays it.
     """
 

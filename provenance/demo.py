@@ -15,7 +15,8 @@ from pathlib import Path
 from provenance import media, samples
 from provenance.keys import ephemeral_identity
 from provenance.models import Report
-from provenance.sign import EditKind, EditSpec, SignRequest, sign_image
+from provenance.request import EditKind, EditSpec, SignRequest
+from provenance.sign import sign_image
 from provenance.verify import VerifyOptions, verify_file
 
 DEMO_NAME = "Demo Photographer"

@@ -3,7 +3,7 @@
 A recipe (TOML or JSON; format in docs/recipe.md) has optional ``defaults`` that
 apply to every file and a list of ``files``, each naming a source, its output,
 its parent and its edits (with per-edit masks).  :func:`load_recipe` turns it
-into :class:`~provenance.sign.SignRequest` values and nothing else: signing
+into :class:`~provenance.request.SignRequest` values and nothing else: signing
 them is the caller's business (one by one, or in parallel).
 
 Paths in a recipe are relative to the recipe file, so a recipe travels with its
@@ -22,7 +22,7 @@ from typing import Any
 
 from provenance.errors import InputError
 from provenance.models import TrainingPreference
-from provenance.sign import EditKind, EditSpec, SignRequest
+from provenance.request import EditKind, EditSpec, SignRequest
 
 __all__ = ["MAX_RECIPE_BYTES", "load_recipe", "parse_recipe"]
 

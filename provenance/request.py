@@ -1,0 +1,61 @@
+"""What a person asks to sign: the request values, kept apart from the signing machinery.
+
+The command line builds these before anything heavy is loaded (Pillow, c2pa,
+cryptography), so it can check its flags and start unlocking the key at once;
+:mod:`provenance.sign` carries them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from provenance import media
+from provenance.models import DigitalSourceType, TrainingPreference
+
+
+class EditKind(StrEnum):
+    """What kind of edit a person declares."""
+
+    AI_EDIT = "ai_edit"  # new content made by a trained model (generative fill, replace sky)
+    ENHANCE = "enhance"  # AI that adds no new content (denoise, upscale, skin smoothing)
+    EDIT = "edit"  # a human edit (grade, exposure, retouch by hand)
+
+
+@dataclass(frozen=True, slots=True)
+class EditSpec:
+    """One declared edit: what, with which tool, and optionally where (a mask)."""
+
+    kind: EditKind
+    description: str
+    tool: str | None = None
+    mask: Path | None = None
+    action: str | None = None
+
+    @property
+    def is_ai(self) -> bool:
+        """True for edits made with AI."""
+        return self.kind in (EditKind.AI_EDIT, EditKind.ENHANCE)
+
+
+@dataclass(frozen=True, slots=True)
+class SignRequest:
+    """Everything needed to sign one image."""
+
+    source: Path
+    output: Path
+    parent: Path | None = None
+    edits: tuple[EditSpec, ...] = ()
+    generated: bool = False
+    generator_tool: str | None = None
+    source_type: DigitalSourceType = DigitalSourceType.DIGITAL_CAPTURE
+    keep_location: bool = False
+    #: Redact location assertions in the parent's credentials (C2PA 2.x, 6.8).
+    #: None = automatic: redact unless ``keep_location``.
+    redact_location: bool | None = None
+    training: TrainingPreference | None = TrainingPreference.NOT_ALLOWED
+    tsa_url: str | None = None
+    force: bool = False
+    max_bytes: int = media.DEFAULT_MAX_BYTES
+    max_pixels: int = media.DEFAULT_MAX_PIXELS
