@@ -1,6 +1,6 @@
 """``provenance sign``: sign photos with what they are and how they were made.
 
-Flags (or a ``--recipe`` file) become :class:`~provenance.sign.SignRequest`
+Flags (or a ``--recipe`` file) become :class:`~provenance.request.SignRequest`
 values; :func:`_sign_all` is the one place that signs them, serially or, when
 the batch UI is installed, in parallel.
 """
@@ -15,7 +15,10 @@ import typer
 from provenance_cli._common import err, fail, passphrase, run
 
 if TYPE_CHECKING:
-    from provenance.sign import SignRequest
+    from collections.abc import Callable
+
+    from provenance.keys import SigningIdentity
+    from provenance.request import SignRequest
 
 
 def _pair(values: list[str], count: int, what: str) -> list[str | None]:
@@ -106,7 +109,7 @@ def sign(
     """Sign images. The inputs are never modified; outputs are written atomically and verified."""
     from provenance.config import home_dir, load_settings
     from provenance.models import TrainingPreference
-    from provenance.sign import EditKind, EditSpec, SignRequest
+    from provenance.request import EditKind, EditSpec, SignRequest
 
     photos = list(photos or [])
     if not photos and recipe is None:
@@ -154,6 +157,10 @@ def sign(
         from provenance.recipe import load_recipe
 
         home = home_dir()
+        secret = passphrase()
+        # One photo signs in this process: find the key now (a missing or unsafe key
+        # file is reported before any work); it is unlocked while the photo decodes.
+        unlocked = _start_unlock(home, secret) if len(photos) == 1 and recipe is None else None
         settings = load_settings(home)
         training = TrainingPreference(ai_training) if ai_training else settings.training
         requests = [
@@ -184,7 +191,7 @@ def sign(
         ]
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
-        code = _sign_all(requests, home, passphrase(), jobs)
+        code = _sign_all(requests, home, secret, jobs, unlocked)
         if code:
             raise typer.Exit(code)
 
@@ -195,14 +202,27 @@ def sign(
     run(go)
 
 
-def _sign_all(requests: list[SignRequest], home: Path, secret: bytes, jobs: int | None) -> int:
+def _start_unlock(home: Path, secret: bytes) -> Callable[[], SigningIdentity]:
+    """The stored identity, checked now and unlocked when signing calls for it."""
+    from provenance.keys import prepare_unlock
+
+    return prepare_unlock(home, secret)
+
+
+def _sign_all(
+    requests: list[SignRequest],
+    home: Path,
+    secret: bytes,
+    jobs: int | None,
+    unlocked: Callable[[], SigningIdentity] | None = None,
+) -> int:
     """Sign every request; the exit code.  The one switch between serial and batch signing.
 
     Several files go to the parallel batch, in waves: a file whose parent is
     another file's output waits for it, so a chain in one recipe signs in order.
     """
     if len(requests) == 1:
-        return _sign_serially(requests, home, secret)
+        return _sign_one(requests[0], unlocked or _start_unlock(home, secret))
     from provenance_cli._batch_ui import run_sign_batch
 
     code = 0
@@ -225,33 +245,12 @@ def _waves(requests: list[SignRequest]) -> list[list[SignRequest]]:
     return waves
 
 
-def _sign_serially(requests: list[SignRequest], home: Path, secret: bytes) -> int:
-    """One after the other in this process; with several files, a failure skips to the next."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from provenance.errors import ProvenanceError
-    from provenance.keys import load_identity
+def _sign_one(request: SignRequest, identity: Callable[[], SigningIdentity]) -> int:
+    """Sign one file in this process; the identity may still be unlocking."""
     from provenance.sign import sign_image
 
-    failures = 0
-    # Unlock the key (PBKDF2) in a thread while the first image decodes: both release the GIL.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        unlocked = pool.submit(load_identity, home, secret)
-        for request in requests:
-            if len(requests) == 1:
-                result = sign_image(request, unlocked.result)
-            else:
-                try:
-                    result = sign_image(request, unlocked.result)
-                except ProvenanceError as exc:
-                    if unlocked.done() and unlocked.exception() is not None:
-                        raise
-                    failures += 1
-                    err(f"failed: {request.source}: {exc.message}")
-                    continue
-            err(f"signed: {result.output}")
-            for note in result.notes:
-                err(f"note: {note}")
-    if failures:
-        fail(f"{failures} of {len(requests)} file(s) could not be signed.")
+    result = sign_image(request, identity)
+    err(f"signed: {result.output}")
+    for note in result.notes:
+        err(f"note: {note}")
     return 0

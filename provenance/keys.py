@@ -240,8 +240,14 @@ def pem(*certs: x509.Certificate) -> bytes:
     return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
 
 
-def encrypt_key(key: PrivateKeyTypes, cert: x509.Certificate | None, passphrase: bytes) -> bytes:
-    """PKCS#12 bytes with AES-256 and PBKDF2-SHA256 at KDF_ROUNDS (never the weak default)."""
+def encrypt_key(key: PrivateKeyTypes, passphrase: bytes) -> bytes:
+    """PKCS#12 bytes with AES-256 and PBKDF2-SHA256 at KDF_ROUNDS (never the weak default).
+
+    Only the key goes in.  The certificate chain is public and lives beside it in
+    ``chain.pem``; PKCS#12 would encrypt a certificate bag under its own
+    600,000-round key derivation, doubling the unlock time of every signing
+    (0.15 s instead of 0.07 s) to protect nothing secret.
+    """
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
 
@@ -257,7 +263,7 @@ def encrypt_key(key: PrivateKeyTypes, cert: x509.Certificate | None, passphrase:
         .hmac_hash(hashes.SHA256())
         .build(passphrase)
     )
-    return pkcs12.serialize_key_and_certificates(b"provenance", key, cert, None, encryption)  # type: ignore[arg-type]
+    return pkcs12.serialize_key_and_certificates(b"provenance", key, None, None, encryption)  # type: ignore[arg-type]
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -321,7 +327,7 @@ def init_identity(
             hint="Use --force to replace it (back up the folder first), or set PROVENANCE_HOME.",
         )
     key, leaf, root = issue_development_chain(name, organization, email=email)
-    blob = encrypt_key(key, leaf, passphrase)
+    blob = encrypt_key(key, passphrase)
     _store_identity(home, blob, [leaf], [root], IdentityKind.DEVELOPMENT)
     return describe_identity(home)
 
@@ -408,6 +414,19 @@ def _algorithm_for_public(cert: x509.Certificate) -> SigningAlgorithm:
 
 def load_identity(home: Path, passphrase: bytes) -> SigningIdentity:
     """Unlock the stored identity for signing."""
+    return prepare_unlock(home, passphrase)()
+
+
+def prepare_unlock(home: Path, passphrase: bytes) -> Callable[[], SigningIdentity]:
+    """Check the stored identity now; returns a function that unlocks it.
+
+    A missing identity or an unsafe key file is reported at once, before any
+    work.  The unlock itself (600,000 rounds of PBKDF2, ~0.07 s) is left to the
+    caller's timing: cryptography holds the GIL while it derives the key, so it
+    overlaps only work that runs without the GIL, such as decoding an image in
+    another thread (:func:`provenance.sign.sign_image` calls it then).  A wrong
+    passphrase is raised by the returned function.
+    """
     folder = identity_dir(home)
     key_path = folder / KEY_FILE
     if not key_path.exists():
@@ -416,9 +435,16 @@ def load_identity(home: Path, passphrase: bytes) -> SigningIdentity:
             hint="Run: provenance keys init --name 'Your Name' --org 'Your Studio'",
         )
     check_key_permissions(key_path)
-    key, _ = decrypt_key(key_path.read_bytes(), passphrase)
-    chain = read_chain(folder / CHAIN_FILE)
-    return identity_from_key(key, chain)
+    data = key_path.read_bytes()
+    unlocked: list[SigningIdentity] = []
+
+    def unlock() -> SigningIdentity:
+        if not unlocked:
+            key, _ = decrypt_key(data, passphrase)
+            unlocked.append(identity_from_key(key, read_chain(folder / CHAIN_FILE)))
+        return unlocked[0]
+
+    return unlock
 
 
 def identity_from_key(key: PrivateKeyTypes, chain: list[x509.Certificate]) -> SigningIdentity:
@@ -559,7 +585,7 @@ def create_csr(
             "or use --force to make a new request (the old pending key is lost).",
         )
     key = generate_key(algorithm)
-    blob = encrypt_key(key, None, passphrase)
+    blob = encrypt_key(key, passphrase)
     builder = (
         x509.CertificateSigningRequestBuilder()
         .subject_name(_name(name, organization, email))
@@ -779,7 +805,7 @@ def import_identity(
         raise ChainRejected(check)
     chain = list(check.chain)
     _algorithm_for(key)  # refuses key types C2PA cannot sign with
-    blob = encrypt_key(key, chain[0], store_passphrase)
+    blob = encrypt_key(key, store_passphrase)
     _store_identity(
         home, blob, chain, _self_signed_roots(certs, check.chain), IdentityKind.IMPORTED
     )

@@ -64,7 +64,8 @@ def test_init_stores_key_encrypted_and_owner_only(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         pkcs12.load_key_and_certificates(data, None)
     key, cert, _ = pkcs12.load_key_and_certificates(data, PASS)
-    assert key is not None and cert is not None
+    # Only the key is stored (and encrypted); the public chain is in chain.pem.
+    assert key is not None and cert is None
     assert info.development and info.organization == "Doe Studio"
 
 
@@ -80,6 +81,9 @@ def test_key_file_uses_pbkdf2_sha256_aes256_600k(tmp_path: Path) -> None:
     ).stderr
     assert "Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC" in out
     assert f"Iteration {KDF_ROUNDS}" in out
+    # One slow derivation per unlock: no encrypted certificate bag beside the key.
+    assert out.count(f"Iteration {KDF_ROUNDS}") == 1
+    assert "PKCS7 Encrypted data" not in out
     assert "hmacWithSHA256" in out
     assert "MAC: sha256" in out
 
