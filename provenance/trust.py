@@ -182,8 +182,6 @@ def remove_anchor(home: Path, selector: str) -> list[Anchor]:
 
 def anchors_pem(home: Path | None, extra_files: Iterable[Path] = ()) -> str:
     """All anchors for one verification: the store plus ``--trust`` files, as one PEM string."""
-    from cryptography.hazmat.primitives import serialization
-
     chunks: list[bytes] = []
     if home is not None:
         folder = trust_dir(home)
@@ -194,6 +192,10 @@ def anchors_pem(home: Path | None, extra_files: Iterable[Path] = ()) -> str:
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"Cannot read trust anchor file {path}: {exc.strerror}.") from exc
+        # Only files named on the command line are parsed here (the store was checked
+        # when anchors were added), so a plain verify never loads cryptography.
+        from cryptography.hazmat.primitives import serialization
+
         certs = _load_pem_certs(data, str(path))
         chunks.extend(c.public_bytes(serialization.Encoding.PEM) for c in certs)
     return b"".join(chunks).decode("ascii")

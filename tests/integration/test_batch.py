@@ -142,7 +142,7 @@ def test_verify_many_size_limit_and_memory_limit(signed_folder: Path) -> None:
     too_large = [r for r in reports if r.problems and r.problems[0].code == "provenance.tooLarge"]
     assert too_large, "a file over the size limit is refused before any worker reads it"
     # A tiny address-space limit makes the worker fail; that file alone is unreadable.
-    starved = verify_many(files[:1], OPTIONS, jobs=1, memory_limit_bytes=64 * 1024**2)
+    starved = verify_many(files[:1], OPTIONS, jobs=1, memory_limit_bytes=16 * 1024**2)
     assert starved[0].verdict is Verdict.UNREADABLE
 
 
