@@ -22,18 +22,11 @@ MIME = {
 }
 
 
-def main(argv: list[str]) -> int:
-    source, dest, chain_path, key_path = argv[1:5]
-    alg = argv[5] if len(argv) > 5 else "es256"
-    mime = MIME[source[source.rfind(".") :].lower()]
-    with open(chain_path, "rb") as f:
-        chain = f.read()
-    with open(key_path, "rb") as f:
-        key = f.read()
-    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(alg.encode(), chain, key, None))
-    definition = {
+def definition_for(title: str) -> dict[str, object]:
+    """A small manifest: who made it (claim generator) and a capture action."""
+    return {
         "claim_generator_info": [{"name": "baseline", "version": "1.0"}],
-        "title": dest.rsplit("/", 1)[-1],
+        "title": title,
         "assertions": [
             {
                 "label": "c2pa.actions.v2",
@@ -48,6 +41,18 @@ def main(argv: list[str]) -> int:
             }
         ],
     }
+
+
+def main(argv: list[str]) -> int:
+    source, dest, chain_path, key_path = argv[1:5]
+    alg = argv[5] if len(argv) > 5 else "es256"
+    mime = MIME[source[source.rfind(".") :].lower()]
+    with open(chain_path, "rb") as f:
+        chain = f.read()
+    with open(key_path, "rb") as f:
+        key = f.read()
+    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(alg.encode(), chain, key, None))
+    definition = definition_for(dest.rsplit("/", 1)[-1])
     with c2pa.Builder(definition) as builder, open(source, "rb") as src, open(dest, "w+b") as dst:
         builder.sign(signer, mime, src, dst)
     return 0
