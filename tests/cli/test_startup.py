@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +83,64 @@ def test_version_prints_the_version() -> None:
 
     result = _run("--version")
     assert f"provenance {__version__}" in str(result["output"])
+
+
+#: Loaded by a plain `verify` only at a measured cost: pydantic came with typer 0.29
+#: (+0.08 s per run), cryptography is needed only for --trust files.
+NOT_FOR_VERIFY = ("pydantic", "cryptography", "numpy")
+
+
+def _entry_point(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The real console entry point (``main``), in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "provenance_cli.app", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_verify_json_through_the_entry_point_is_complete(photo: Path, home: Path) -> None:
+    """The entry point ends the process without interpreter teardown (cli/app.py):
+    the report must still arrive whole, with the verdict's exit code."""
+    import os
+
+    proc = _entry_point(
+        "verify", "--format", "json", str(photo), env={**os.environ, "PROVENANCE_HOME": str(home)}
+    )
+    assert proc.returncode == 12, proc.stderr  # an unsigned photo: no credentials
+    assert json.loads(proc.stdout)["verdict"] == "no_credentials"
+
+
+def test_plain_verify_loads_no_pydantic_cryptography_or_numpy(photo: Path, home: Path) -> None:
+    import os
+
+    script = (
+        "import json, sys\n"
+        "from typer.testing import CliRunner\n"
+        "from provenance_cli.app import app\n"
+        "result = CliRunner().invoke(app, ['verify', '--format', 'json', sys.argv[1]])\n"
+        "print(json.dumps([result.exit_code,"
+        " sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[2:]))]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(photo), *NOT_FOR_VERIFY],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "PROVENANCE_HOME": str(home)},
+    )
+    exit_code, loaded = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert exit_code == 12
+    assert loaded == [], f"verify loaded {loaded}"
+
+
+def test_usage_errors_keep_their_exit_code_through_the_entry_point(home: Path) -> None:
+    import os
+
+    proc = _entry_point("sign", env={**os.environ, "PROVENANCE_HOME": str(home)})
+    assert proc.returncode == 2
+    assert "give the images to sign" in proc.stderr

@@ -371,3 +371,20 @@ def test_all_csr_algorithms_make_matching_keys() -> None:
 def test_make_ca_can_be_expired() -> None:
     cert, _ = make_ca(now=dt.datetime.now(dt.UTC) - dt.timedelta(days=4000), days=365)
     assert cert.not_valid_after_utc < dt.datetime.now(dt.UTC)
+
+
+def test_prepare_unlock_checks_now_and_unlocks_on_call(tmp_path: Path) -> None:
+    """A missing identity is reported before any work; a wrong passphrase only
+    when the key is needed (sign_image calls it while the photo decodes)."""
+    from provenance.keys import prepare_unlock
+
+    with pytest.raises(KeyProblem, match="No signing identity"):
+        prepare_unlock(tmp_path, PASS)
+    init_identity(tmp_path, "Jane Doe", "Doe Studio", PASS)
+    wrong = prepare_unlock(tmp_path, b"not it")
+    with pytest.raises(KeyProblem, match="passphrase is wrong"):
+        wrong()
+    unlock = prepare_unlock(tmp_path, PASS)
+    identity = unlock()
+    assert identity is unlock()  # unlocked once
+    assert identity.organization == "Doe Studio"

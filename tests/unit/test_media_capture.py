@@ -45,6 +45,15 @@ def test_decode_reduced_bounds_size() -> None:
     assert img.mode == "RGB"
 
 
+def test_min_side_picks_the_coarsest_dct_scale_that_keeps_it() -> None:
+    """2400x1600 with min_side 300 decodes at 1/8 (300x200); with 301 at 1/4 (600x400)."""
+    data = samples.sample_photo("JPEG", width=2400, height=1600)
+    assert media.decode_reduced(data, 1024, min_side=300).size == (300, 200)
+    assert media.decode_reduced(data, 1024, min_side=301).size == (600, 400)
+    # Never larger than max_side, whatever the scale was.
+    assert media.decode_reduced(data, 500, min_side=301).size == (500, 333)
+
+
 def test_pixel_bomb_refused_before_decoding() -> None:
     import io
 
