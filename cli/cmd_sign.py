@@ -157,10 +157,6 @@ def sign(
         from provenance.recipe import load_recipe
 
         home = home_dir()
-        secret = passphrase()
-        # One photo signs in this process: find the key now (a missing or unsafe key
-        # file is reported before any work); it is unlocked while the photo decodes.
-        unlocked = _start_unlock(home, secret) if len(photos) == 1 and recipe is None else None
         settings = load_settings(home)
         training = TrainingPreference(ai_training) if ai_training else settings.training
         requests = [
@@ -191,7 +187,7 @@ def sign(
         ]
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
-        code = _sign_all(requests, home, secret, jobs, unlocked)
+        code = _sign_all(requests, home, passphrase(), jobs)
         if code:
             raise typer.Exit(code)
 
@@ -202,27 +198,18 @@ def sign(
     run(go)
 
 
-def _start_unlock(home: Path, secret: bytes) -> Callable[[], SigningIdentity]:
-    """The stored identity, checked now and unlocked when signing calls for it."""
-    from provenance.keys import prepare_unlock
-
-    return prepare_unlock(home, secret)
-
-
-def _sign_all(
-    requests: list[SignRequest],
-    home: Path,
-    secret: bytes,
-    jobs: int | None,
-    unlocked: Callable[[], SigningIdentity] | None = None,
-) -> int:
+def _sign_all(requests: list[SignRequest], home: Path, secret: bytes, jobs: int | None) -> int:
     """Sign every request; the exit code.  The one switch between serial and batch signing.
 
     Several files go to the parallel batch, in waves: a file whose parent is
     another file's output waits for it, so a chain in one recipe signs in order.
     """
     if len(requests) == 1:
-        return _sign_one(requests[0], unlocked or _start_unlock(home, secret))
+        from provenance.keys import prepare_unlock
+
+        # Checked now (a missing or unsafe key file stops before any work), unlocked
+        # by sign_image while the photo decodes.
+        return _sign_one(requests[0], prepare_unlock(home, secret))
     from provenance_cli._batch_ui import run_sign_batch
 
     code = 0

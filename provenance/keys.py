@@ -105,6 +105,13 @@ class IdentityInfo:
     development: bool
 
 
+def _no_identity() -> KeyProblem:
+    return KeyProblem(
+        "No signing identity is set up yet.",
+        hint="Run: provenance keys init --name 'Your Name' --org 'Your Studio'",
+    )
+
+
 def identity_dir(home: Path) -> Path:
     """Where the current identity's files live under the home folder."""
     return home / "identity"
@@ -361,10 +368,7 @@ def describe_identity(home: Path) -> IdentityInfo:
     folder = identity_dir(home)
     chain_path = folder / CHAIN_FILE
     if not chain_path.exists():
-        raise KeyProblem(
-            "No signing identity is set up yet.",
-            hint="Run: provenance keys init --name 'Your Name' --org 'Your Studio'",
-        )
+        raise _no_identity()
     leaf = read_chain(chain_path)[0]
     info: dict[str, object] = {}
     if (folder / INFO_FILE).exists():
@@ -430,10 +434,7 @@ def prepare_unlock(home: Path, passphrase: bytes) -> Callable[[], SigningIdentit
     folder = identity_dir(home)
     key_path = folder / KEY_FILE
     if not key_path.exists():
-        raise KeyProblem(
-            "No signing identity is set up yet.",
-            hint="Run: provenance keys init --name 'Your Name' --org 'Your Studio'",
-        )
+        raise _no_identity()
     check_key_permissions(key_path)
     data = key_path.read_bytes()
     unlocked: list[SigningIdentity] = []

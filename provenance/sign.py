@@ -258,7 +258,7 @@ def sign_image(
     if request.parent is not None:
         parent_data, parent_kind = read_input(request.parent, max_bytes=request.max_bytes)
     # The decodes run without the GIL (media.reduce_image), in parallel with each
-    # other and with loading c2pa here; the caller may be unlocking the key too.
+    # other and with unlocking the key and loading c2pa on this thread.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode") as pool:
         working_job = pool.submit(
             media.reduce_image, opened, WORKING_SIDE, min_side=WORKING_MIN_SIDE
@@ -284,6 +284,8 @@ def sign_image(
     thumbnail = media.make_thumbnail(working)
 
     ingredients: list[_c2pa.IngredientSource] = []
+    notes: list[str] = []
+    redactions: tuple[str, ...] = ()
     if request.parent is not None:
         assert parent_kind is not None and parent_img is not None
         ingredients.append(
@@ -295,10 +297,6 @@ def sign_image(
                 thumbnail=media.make_thumbnail(parent_img),
             )
         )
-    notes: list[str] = []
-    redactions: tuple[str, ...] = ()
-    if request.parent is not None:
-        assert parent_kind is not None
         located = _location_assertions(parent_data, parent_kind.mime)
         redact = (
             request.redact_location
