@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +29,8 @@ def demo(
             _show(steps)
             err(f"demo files kept in {keep}")
             return
+        import tempfile  # here, not at the top: it imports random, which no other command needs
+
         with tempfile.TemporaryDirectory(prefix="provenance-demo-") as tmp:
             _show(run_demo(Path(tmp)))
 

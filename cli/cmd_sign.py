@@ -205,7 +205,10 @@ def _sign_all(requests: list[SignRequest], home: Path, secret: bytes, jobs: int 
     another file's output waits for it, so a chain in one recipe signs in order.
     """
     if len(requests) == 1:
+        from provenance.allocator import reuse_freed_memory
         from provenance.keys import prepare_unlock
+
+        reuse_freed_memory()
 
         # Checked now (a missing or unsafe key file stops before any work), unlocked
         # by sign_image while the photo decodes.

@@ -174,6 +174,9 @@ class _LazyIdentity:
 
 
 def _sign_init(args: tuple[Path, bytes]) -> Any:
+    from provenance.allocator import reuse_freed_memory
+
+    reuse_freed_memory()  # each worker signs file after file: reuse their buffers
     return _LazyIdentity(args)
 
 

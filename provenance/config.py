@@ -64,11 +64,11 @@ def load_settings(home: Path | None = None) -> Settings:
     Unknown keys are an error: a misspelt setting silently ignored is how a
     photographer ends up signing without the timestamp they asked for.
     """
-    import tomllib
-
     path = (home or home_dir()) / "settings.toml"
     if not path.exists():
         return Settings()
+    import tomllib  # only when there is a file: every sign and verify calls this
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -388,7 +387,8 @@ def write_signed(output: Path, produce: Callable[[IO[bytes]], None], *, mime: st
     """
     from provenance import _c2pa
 
-    tmp = output.with_name(f".{output.name}.{secrets.token_hex(4)}.partial")
+    # A random name (not a secret: just unlikely to collide with another writer).
+    tmp = output.with_name(f".{output.name}.{os.urandom(4).hex()}.partial")
     try:
         with open(tmp, "w+b") as dest:
             produce(dest)

@@ -231,3 +231,17 @@ def test_waves_order_a_chain() -> None:
     c = SignRequest(source=Path("c"), output=Path("/o/c.jpg"), parent=Path("/o/b.jpg"))
     d = SignRequest(source=Path("d"), output=Path("/o/d.jpg"), parent=Path("/x/raw.jpg"))
     assert _waves([c, b, a, d]) == [[a, d], [b], [c]]
+
+
+def test_single_sign_tunes_the_allocator(
+    identity_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A one-file sign is its own short-lived process: it asks malloc to reuse freed buffers.
+    from provenance import allocator
+
+    calls: list[bool] = []
+    monkeypatch.setattr(allocator, "reuse_freed_memory", lambda: calls.append(True) or True)
+    out = tmp_path / "tuned.jpg"
+    result = _sign(str(write_photo(tmp_path, name="raw.jpg")), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert calls == [True]
