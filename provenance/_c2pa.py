@@ -15,27 +15,31 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import c2pa
 
 from provenance.errors import InputError, OperationError, TimestampError
-from provenance.keys import SigningAlgorithm, SigningIdentity
 from provenance.manifest import CREATED_ASSERTION_LABELS, StoreData, parse_store
 from provenance.sanitize import clean_text
+
+if TYPE_CHECKING:
+    # Only signing needs keys; verification does not load that module (start-up time).
+    from provenance.keys import SigningIdentity
 
 #: Thumbnails pulled out of a manifest store are bounded before they are even decoded.
 MAX_RESOURCE_BYTES = 8 * 1024 * 1024
 MAX_RESOURCES = 32
 
-_ALGORITHMS = {
-    SigningAlgorithm.ES256: c2pa.C2paSigningAlg.ES256,
-    SigningAlgorithm.ES384: c2pa.C2paSigningAlg.ES384,
-    SigningAlgorithm.ES512: c2pa.C2paSigningAlg.ES512,
-    SigningAlgorithm.PS256: c2pa.C2paSigningAlg.PS256,
-    SigningAlgorithm.PS384: c2pa.C2paSigningAlg.PS384,
-    SigningAlgorithm.PS512: c2pa.C2paSigningAlg.PS512,
-    SigningAlgorithm.ED25519: c2pa.C2paSigningAlg.ED25519,
+#: Keyed by :class:`provenance.keys.SigningAlgorithm` values (a ``StrEnum``, so members match).
+_ALGORITHMS: dict[str, c2pa.C2paSigningAlg] = {
+    "es256": c2pa.C2paSigningAlg.ES256,
+    "es384": c2pa.C2paSigningAlg.ES384,
+    "es512": c2pa.C2paSigningAlg.ES512,
+    "ps256": c2pa.C2paSigningAlg.PS256,
+    "ps384": c2pa.C2paSigningAlg.PS384,
+    "ps512": c2pa.C2paSigningAlg.PS512,
+    "ed25519": c2pa.C2paSigningAlg.ED25519,
 }
 
 
