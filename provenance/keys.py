@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from provenance.config import ensure_private_dir
 from provenance.errors import CredentialError, InputError, KeyProblem
+from provenance.sanitize import clean_text
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -354,11 +355,16 @@ def read_chain(path: Path) -> list[x509.Certificate]:
 
 
 def _subject_attr(name: x509.Name, oid_name: str) -> str | None:
+    """One attribute of a certificate name, as inert text.
+
+    Certificates come from CAs and e-mail: a name may carry terminal escape
+    sequences or bidi controls, and every caller prints or stores it.
+    """
     from cryptography.x509.oid import NameOID
 
     oid = getattr(NameOID, oid_name)
     values = name.get_attributes_for_oid(oid)
-    return str(values[0].value) if values else None
+    return clean_text(values[0].value) if values else None
 
 
 def describe_identity(home: Path) -> IdentityInfo:
@@ -611,7 +617,7 @@ def create_csr(
     return CsrInfo(
         csr_path=csr_path,
         pending_key=pending,
-        subject=csr.subject.rfc4514_string(),
+        subject=clean_text(csr.subject.rfc4514_string(), max_length=400) or "",
         algorithm=_algorithm_for(key),
         csr_pem=csr_pem,
     )

@@ -388,3 +388,11 @@ def test_prepare_unlock_checks_now_and_unlocks_on_call(tmp_path: Path) -> None:
     identity = unlock()
     assert identity is unlock()  # unlocked once
     assert identity.organization == "Doe Studio"
+
+
+def test_certificate_names_come_out_as_inert_text() -> None:
+    # A certificate from e-mail may carry terminal escapes or bidi overrides in its names.
+    key, leaf, _ = keys.issue_development_chain("Eve\x1b[2J\u202eevil", "Org\x07\nLtd", days=5)
+    identity = keys.identity_from_key(key, [leaf])
+    assert identity.name == "Eveevil"  # the whole escape sequence and the override go
+    assert identity.organization == "Org Ltd"
