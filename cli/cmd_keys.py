@@ -33,6 +33,22 @@ def _info_dict(info: object) -> dict[str, object]:
     }
 
 
+#: Output formats of the keys commands that report something.
+FORMATS = ("text", "json")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        fail(f"unknown format '{fmt}'.", f"Choose one of: {', '.join(FORMATS)}.", code=2)
+
+
+def _findings_list(findings: tuple[Finding, ...]) -> list[dict[str, object]]:
+    return [
+        {"code": f.code, "severity": f.severity.value, "message": f.message, "fix": f.fix}
+        for f in findings
+    ]
+
+
 @app.command("init")
 def init(
     name: Annotated[str, typer.Option("--name", help="Your name, as the signer's common name.")],
@@ -72,6 +88,8 @@ def show(
     """Show who you sign as, the way readers will see it."""
     from provenance.config import home_dir
     from provenance.keys import describe_identity
+
+    _check_format(fmt)
 
     def go() -> None:
         info = describe_identity(home_dir())
@@ -133,11 +151,15 @@ def csr(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a request still waiting for its certificate.")
     ] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, or json on stdout for scripts.")
+    ] = "text",
 ) -> None:
     """Make a key and a certificate signing request (CSR) to send to a CA."""
     from provenance.config import home_dir
     from provenance.keys import SigningAlgorithm, create_csr
 
+    _check_format(fmt)
     try:
         alg = SigningAlgorithm(algorithm.lower())
     except ValueError:
@@ -149,6 +171,17 @@ def csr(
         )
         if output is not None:
             output.write_bytes(info.csr_pem)
+        if fmt == "json":
+            data = {
+                "algorithm": info.algorithm.value,
+                "subject": info.subject,
+                "pending_key": str(info.pending_key),
+                "csr_path": str(info.csr_path),
+                "csr_copy": str(output) if output is not None else None,
+                "csr_pem": info.csr_pem.decode("ascii"),
+            }
+            typer.echo(json.dumps(data, indent=2))
+            return
         err(f"Made a {info.algorithm.value} key (encrypted, owner-only): {info.pending_key}")
         err(f"Certificate request for {info.subject}: {output or info.csr_path}")
         err("Send the request to a CA on the C2PA trust list and ask for a certificate with")
@@ -178,11 +211,15 @@ def import_(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the current identity (it is kept aside).")
     ] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, or json on stdout for scripts.")
+    ] = "text",
 ) -> None:
     """Check a certificate against the C2PA profile and, if it passes, make it your identity."""
     from provenance.config import home_dir
     from provenance.keys import ChainRejected, import_identity
 
+    _check_format(fmt)
     if cert is None and p12 is None:
         fail(
             "give --cert CHAIN.pem (with --key KEY.pem, or after keys csr), or --p12 FILE.", code=2
@@ -199,11 +236,23 @@ def import_(
                 force=force,
             )
         except ChainRejected as exc:
+            if fmt == "json":
+                rejected = {"imported": False, "findings": _findings_list(exc.check.findings)}
+                typer.echo(json.dumps(rejected, indent=2))
+                raise typer.Exit(1) from None
             err("This certificate cannot sign Content Credentials; nothing was stored.")
             _render_findings(exc.check.findings)
             raise typer.Exit(1) from None
-        _render_findings(result.warnings)
         info = result.info
+        if fmt == "json":
+            imported = {
+                "imported": True,
+                "identity": _info_dict(info),
+                "findings": _findings_list(result.warnings),
+            }
+            typer.echo(json.dumps(imported, indent=2))
+            return
+        _render_findings(result.warnings)
         err(f"Imported: {info.name} ({info.organization}), valid until {info.not_after[:10]}.")
         err(f"  key (encrypted, owner-only): {info.key_file}")
         err(f"  certificate chain:           {info.certificate_chain}")
@@ -219,6 +268,7 @@ def check(
     from provenance.config import PASSPHRASE_ENV, home_dir
     from provenance.keys import check_identity
 
+    _check_format(fmt)
     with guarded():
         # Unlock the key only when the passphrase is at hand: a check never prompts.
         secret = os.environ.get(PASSPHRASE_ENV)
@@ -230,15 +280,7 @@ def check(
                         "ok": result.ok,
                         "days_left": result.days_left,
                         "key_checked": result.key_checked,
-                        "findings": [
-                            {
-                                "code": f.code,
-                                "severity": f.severity.value,
-                                "message": f.message,
-                                "fix": f.fix,
-                            }
-                            for f in result.findings
-                        ],
+                        "findings": _findings_list(result.findings),
                     },
                     indent=2,
                 )

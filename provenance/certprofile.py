@@ -188,10 +188,15 @@ def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
 
 
 def _label(cert: x509.Certificate) -> str:
-    """A short human name for a certificate: its CN, else O, else the serial."""
+    """A short human name for a certificate: its CN, else O, else the serial.
+
+    Inert text (findings are printed): a name may carry escape sequences.
+    """
+    from provenance.sanitize import clean_text
+
     return (
-        _attr(cert.subject, NameOID.COMMON_NAME)
-        or _attr(cert.subject, NameOID.ORGANIZATION_NAME)
+        clean_text(_attr(cert.subject, NameOID.COMMON_NAME), max_length=120)
+        or clean_text(_attr(cert.subject, NameOID.ORGANIZATION_NAME), max_length=120)
         or f"serial {cert.serial_number:x}"
     )
 

@@ -184,3 +184,51 @@ def test_csr_rejects_unknown_algorithm(home: Path) -> None:
 def test_import_needs_a_certificate(home: Path) -> None:
     result = runner.invoke(app, ["keys", "import"])
     assert result.exit_code == 2
+
+
+def test_csr_and_import_report_json_for_scripts(home: Path, tmp_path: Path, pki: TestPKI) -> None:
+    result = runner.invoke(
+        app, ["keys", "csr", "--name", "Jane Doe", "--org", "Doe Studio", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["algorithm"] == "es256"
+    assert data["subject"] == "O=Doe Studio,CN=Jane Doe"  # RFC 4514: last RDN first
+    assert data["csr_pem"].startswith("-----BEGIN CERTIFICATE REQUEST-----")
+    assert Path(data["csr_path"]).exists() and Path(data["pending_key"]).exists()
+    assert data["csr_copy"] is None
+
+    chain = tmp_path / "chain_in.pem"
+    chain.write_bytes(certs_to_pem([pki.leaf_cert, pki.intermediate_cert]))
+    key_file = tmp_path / "key_in.pem"
+    key_file.write_bytes(key_to_pem(pki.leaf_key))
+    args = ["keys", "import", "--cert", str(chain), "--key", str(key_file), "--format", "json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["imported"] is True
+    assert data["identity"]["organization"] == "Test Studio"
+    assert Path(data["identity"]["certificate_chain"]).exists()
+    assert isinstance(data["findings"], list)
+
+
+def test_import_rejection_in_json(home: Path, tmp_path: Path, pki: TestPKI) -> None:
+    leaf = pki.make_leaf("expired")
+    chain = tmp_path / "chain_in.pem"
+    chain.write_bytes(certs_to_pem([leaf.cert, pki.intermediate_cert]))
+    key_file = tmp_path / "key_in.pem"
+    key_file.write_bytes(key_to_pem(leaf.key))
+    args = ["keys", "import", "--cert", str(chain), "--key", str(key_file), "-f", "json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["imported"] is False
+    assert any(f["severity"] == "error" and "expired" in f["message"] for f in data["findings"])
+    assert not (home / "identity" / "key.p12").exists()
+
+
+@pytest.mark.parametrize("command", [["show"], ["check"], ["csr", "--name", "J", "--org", "O"]])
+def test_unknown_format_is_a_usage_error(home: Path, command: list[str]) -> None:
+    result = runner.invoke(app, ["keys", *command, "--format", "xml"])
+    assert result.exit_code == 2
+    assert "unknown format 'xml'" in result.stderr
