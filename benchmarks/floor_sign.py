@@ -11,7 +11,8 @@ policy, no temp-file dance):
   ``provenance sign`` does, 600,000 PBKDF2 rounds; ``--pem``: the baseline's
   unencrypted key), import c2pa, build the signer;
 - encode a 1024 px thumbnail, sign with c2pa's own thumbnail off, fsync, and
-  read the output back once to check that it verifies.
+  read the output back once to check that it verifies;
+- tune malloc and skip interpreter teardown, as ``provenance sign`` does.
 
     python benchmarks/floor_sign.py SOURCE.jpg DEST.jpg CHAIN.pem (--pem KEY.pem | --p12 KEY.p12)
 
@@ -55,6 +56,10 @@ def _private_key_pem(kind: str, path: str) -> bytes:
 
 def main(argv: list[str]) -> int:
     source, dest, chain_path, key_kind, key_path = argv[1:6]
+    # The same malloc tuning provenance sign uses (it saves ~25 ms here too).
+    from provenance.allocator import reuse_freed_memory
+
+    reuse_freed_memory()
     with open(source, "rb") as f:
         data = f.read()
     from PIL import Image
