@@ -35,6 +35,10 @@ def _info_dict(info: object) -> dict[str, object]:
 
 #: Output formats of the keys commands that report something.
 FORMATS = ("text", "json")
+#: The same --format option on show, check, csr and import.
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="text, or json (one object on stdout) for scripts.")
+]
 
 
 def _check_format(fmt: str) -> None:
@@ -83,7 +87,7 @@ def init(
 
 @app.command("show")
 def show(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: FormatOption = "text",
 ) -> None:
     """Show who you sign as, the way readers will see it."""
     from provenance.config import home_dir
@@ -151,9 +155,7 @@ def csr(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a request still waiting for its certificate.")
     ] = False,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text, or json on stdout for scripts.")
-    ] = "text",
+    fmt: FormatOption = "text",
 ) -> None:
     """Make a key and a certificate signing request (CSR) to send to a CA."""
     from provenance.config import home_dir
@@ -211,9 +213,7 @@ def import_(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the current identity (it is kept aside).")
     ] = False,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text, or json on stdout for scripts.")
-    ] = "text",
+    fmt: FormatOption = "text",
 ) -> None:
     """Check a certificate against the C2PA profile and, if it passes, make it your identity."""
     from provenance.config import home_dir
@@ -262,7 +262,7 @@ def import_(
 
 @app.command("check")
 def check(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: FormatOption = "text",
 ) -> None:
     """Check your identity against the C2PA certificate profile (exit 1 on errors)."""
     from provenance.config import PASSPHRASE_ENV, home_dir

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -20,12 +21,13 @@ def pki() -> TestPKI:
     return make_pki()
 
 
-def _import(tmp_path: Path, certs: list[object], key: object) -> object:
+def _import(tmp_path: Path, certs: list[object], key: object, *extra: str) -> Any:
     chain = tmp_path / "chain_in.pem"
     chain.write_bytes(certs_to_pem(certs))  # type: ignore[arg-type]
     key_file = tmp_path / "key_in.pem"
     key_file.write_bytes(key_to_pem(key))
-    return runner.invoke(app, ["keys", "import", "--cert", str(chain), "--key", str(key_file)])
+    args = ["keys", "import", "--cert", str(chain), "--key", str(key_file), *extra]
+    return runner.invoke(app, args)
 
 
 def test_init_makes_encrypted_owner_only_key(home: Path) -> None:
@@ -62,8 +64,8 @@ def test_import_bad_certificate_names_the_problem(
 ) -> None:
     leaf = pki.make_leaf(kind)  # type: ignore[arg-type]
     result = _import(tmp_path, [leaf.cert, pki.intermediate_cert], leaf.key)
-    assert result.exit_code == 1  # type: ignore[attr-defined]
-    stderr = result.stderr  # type: ignore[attr-defined]
+    assert result.exit_code == 1
+    stderr = result.stderr
     assert word in stderr
     assert "nothing was stored" in stderr
     assert "fix:" in stderr
@@ -73,8 +75,8 @@ def test_import_bad_certificate_names_the_problem(
 
 def test_import_good_chain_then_show_and_check(home: Path, tmp_path: Path, pki: TestPKI) -> None:
     result = _import(tmp_path, [pki.intermediate_cert, pki.leaf_cert, pki.root_cert], pki.leaf_key)
-    assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
-    assert "reordered" in result.stderr  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.stderr
+    assert "reordered" in result.stderr
 
     result = runner.invoke(app, ["keys", "show", "--format", "json"])
     assert result.exit_code == 0
@@ -198,12 +200,9 @@ def test_csr_and_import_report_json_for_scripts(home: Path, tmp_path: Path, pki:
     assert Path(data["csr_path"]).exists() and Path(data["pending_key"]).exists()
     assert data["csr_copy"] is None
 
-    chain = tmp_path / "chain_in.pem"
-    chain.write_bytes(certs_to_pem([pki.leaf_cert, pki.intermediate_cert]))
-    key_file = tmp_path / "key_in.pem"
-    key_file.write_bytes(key_to_pem(pki.leaf_key))
-    args = ["keys", "import", "--cert", str(chain), "--key", str(key_file), "--format", "json"]
-    result = runner.invoke(app, args)
+    result = _import(
+        tmp_path, [pki.leaf_cert, pki.intermediate_cert], pki.leaf_key, "--format", "json"
+    )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["imported"] is True
@@ -214,12 +213,7 @@ def test_csr_and_import_report_json_for_scripts(home: Path, tmp_path: Path, pki:
 
 def test_import_rejection_in_json(home: Path, tmp_path: Path, pki: TestPKI) -> None:
     leaf = pki.make_leaf("expired")
-    chain = tmp_path / "chain_in.pem"
-    chain.write_bytes(certs_to_pem([leaf.cert, pki.intermediate_cert]))
-    key_file = tmp_path / "key_in.pem"
-    key_file.write_bytes(key_to_pem(leaf.key))
-    args = ["keys", "import", "--cert", str(chain), "--key", str(key_file), "-f", "json"]
-    result = runner.invoke(app, args)
+    result = _import(tmp_path, [leaf.cert, pki.intermediate_cert], leaf.key, "-f", "json")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["imported"] is False
