@@ -75,6 +75,7 @@ def main(argv: list[str]) -> int:
 
     key_pem = _private_key_pem(key_kind, key_path)
     import c2pa
+    from baseline_sign import definition_for  # imports c2pa too: only after the decode started
 
     with open(chain_path, "rb") as f:
         chain = f.read()
@@ -85,24 +86,9 @@ def main(argv: list[str]) -> int:
     thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
     encoded = io.BytesIO()
     thumb.save(encoded, "JPEG", quality=80)
-    definition = {
-        "claim_generator_info": [{"name": "floor", "version": "1.0"}],
-        "title": os.path.basename(dest),
-        "thumbnail": {"format": "image/jpeg", "identifier": "thumbnail.jpg"},
-        "assertions": [
-            {
-                "label": "c2pa.actions.v2",
-                "data": {
-                    "actions": [
-                        {
-                            "action": "c2pa.created",
-                            "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture",
-                        }
-                    ]
-                },
-            }
-        ],
-    }
+    # The baseline's manifest, plus the thumbnail we made.
+    definition = definition_for(os.path.basename(dest))
+    definition["thumbnail"] = {"format": "image/jpeg", "identifier": "thumbnail.jpg"}
     with c2pa.Builder(definition, context=context) as builder, open(dest, "w+b") as out:
         builder.add_resource("thumbnail.jpg", io.BytesIO(encoded.getvalue()))
         builder.sign(signer, "image/jpeg", io.BytesIO(data), out)
