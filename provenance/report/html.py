@@ -142,15 +142,23 @@ def overlay(img: Image.Image, ai: Sequence[Region], undeclared: Sequence[Region]
     draw = ImageDraw.Draw(layer)
     width, height = base.size
     line = max(2, round(max(width, height) / 160))
+
+    def box(region: Region) -> tuple[float, float, float, float]:
+        return (
+            region.x * width,
+            region.y * height,
+            (region.x + region.width) * width - 1,
+            (region.y + region.height) * height - 1,
+        )
+
+    # Fills first, every outline after them: a box inside another one (a small declared
+    # edit within a large undeclared change) keeps its outline visible.
+    for regions, colour in ((undeclared, _UNDECLARED_COLOUR), (ai, _AI_COLOUR)):
+        for region in regions:
+            draw.rectangle(box(region), fill=(*colour, 70))
     for regions, colour in ((ai, _AI_COLOUR), (undeclared, _UNDECLARED_COLOUR)):
         for region in regions:
-            box = (
-                region.x * width,
-                region.y * height,
-                (region.x + region.width) * width - 1,
-                (region.y + region.height) * height - 1,
-            )
-            draw.rectangle(box, fill=(*colour, 70), outline=(*colour, 255), width=line)
+            draw.rectangle(box(region), outline=(*colour, 255), width=line)
     return PILImage.alpha_composite(base, layer).convert("RGB")
 
 

@@ -202,3 +202,18 @@ def replace_actions(report: Report, *actions: Action) -> Report:
     from dataclasses import replace
 
     return replace(report, actions=actions)
+
+
+def test_overlay_keeps_a_small_declared_box_visible_inside_undeclared_change() -> None:
+    from provenance.report.html import overlay
+
+    grey = Image.new("RGB", (400, 400), (128, 128, 128))
+    declared = Region(0.45, 0.45, 0.1, 0.1)  # 180..220 px
+    undeclared = Region(0.1, 0.1, 0.8, 0.8)  # 40..360 px, around it
+    marked = np.asarray(overlay(grey, [declared], [undeclared])).astype(int)
+    # Both outlines are drawn at full strength, the declared one inside the other's fill.
+    assert tuple(marked[200, 181]) == (208, 0, 208)
+    assert tuple(marked[200, 41]) == (255, 42, 0)
+    # Inside the declared box: its own tint, not the undeclared red.
+    r, g, b = marked[200, 200]
+    assert r > g and b > g and b > 100
