@@ -229,6 +229,16 @@ class SignerSummary:
     timestamp_trusted: bool | None = None
 
 
+class ProblemScope(StrEnum):
+    """Whose credentials a problem is about."""
+
+    #: This file's own (active) manifest, or our own finding about the file.
+    ACTIVE = "active"
+    #: An ingredient's manifest: an earlier version or a component (C2PA 2.x,
+    #: 15.11 "Validate the ingredients": reported as ingredient deltas).
+    HISTORY = "history"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """A validation status that is not a success, explained in plain words."""
@@ -236,6 +246,7 @@ class Problem:
     code: str
     explanation: str
     severity: str = "failure"
+    scope: ProblemScope = ProblemScope.ACTIVE
 
 
 @dataclass(frozen=True, slots=True)

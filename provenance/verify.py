@@ -23,6 +23,7 @@ from provenance.models import (
     DigitalSourceType,
     HistoryEntry,
     Problem,
+    ProblemScope,
     Report,
     SignerSummary,
     Verdict,
@@ -228,18 +229,37 @@ def verdict_for(store: StoreData) -> Verdict:
     return Verdict.INVALID
 
 
-def _problems(entries: Iterable[StatusEntry]) -> tuple[Problem, ...]:
+#: Leads the explanation of a problem found in an ingredient's credentials.
+HISTORY_PREFIX = "Earlier in the history: "
+
+
+def _problems(
+    active: Iterable[StatusEntry], history: Iterable[StatusEntry] = ()
+) -> tuple[Problem, ...]:
+    """Problems of this file's manifest, then those only its ingredients have.
+
+    An ingredient's status (its time-stamp, its signer) says nothing about this
+    file's own signature, so it is scoped and worded as history; a code already
+    reported for this file is not repeated for its history.
+    """
     seen: set[tuple[str, str]] = set()
     out: list[Problem] = []
-    for entry in entries:
-        if entry.kind == "success":
-            continue
-        key = (entry.code, entry.kind)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(Problem(code=entry.code, explanation=explain(entry.code), severity=entry.kind))
-    # Failures first, then informational; stable within each.
+    for scope, entries in ((ProblemScope.ACTIVE, active), (ProblemScope.HISTORY, history)):
+        for entry in entries:
+            if entry.kind == "success":
+                continue
+            key = (entry.code, entry.kind)
+            if key in seen:
+                continue
+            seen.add(key)
+            explanation = explain(entry.code)
+            if scope is ProblemScope.HISTORY:
+                # "The time-stamp ..." -> "Earlier in the history: the time-stamp ..."
+                if explanation[1:2].islower():
+                    explanation = explanation[0].lower() + explanation[1:]
+                explanation = HISTORY_PREFIX + explanation
+            out.append(Problem(entry.code, explanation, severity=entry.kind, scope=scope))
+    # Failures first, then the rest; this file's before its history within each.
     return tuple(sorted(out, key=lambda p: p.severity != "failure"))
 
 
@@ -386,7 +406,7 @@ def build_report(name: str, mime: str, store: StoreData, thumbnails: Mapping[str
     """Turn a parsed manifest store into a Report (pure; unit-testable without c2pa)."""
     verdict = verdict_for(store)
     active = store.active
-    problems = _problems((*store.statuses, *store.ingredient_statuses))
+    problems = _problems(store.statuses, store.ingredient_statuses)
     if active is None:
         return Report(
             file=name,

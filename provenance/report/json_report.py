@@ -126,7 +126,12 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "training": report.training,
         "remote_url": report.remote_url,
         "problems": [
-            {"code": p.code, "explanation": p.explanation, "severity": p.severity}
+            {
+                "code": p.code,
+                "explanation": p.explanation,
+                "severity": p.severity,
+                "scope": p.scope.value,
+            }
             for p in report.problems
         ],
         "statements": list(report.statements),
