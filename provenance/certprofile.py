@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
 from provenance.errors import CredentialError
+from provenance.sanitize import certificate_name
 
 __all__ = [
     "C2PA_CLAIM_SIGNING_OID",
@@ -179,24 +180,11 @@ def _utc(value: dt.datetime | None) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
-    values = name.get_attributes_for_oid(oid)
-    if not values:
-        return None
-    value = values[0].value
-    return value if isinstance(value, str) else value.decode("utf-8", "replace")
-
-
 def _label(cert: x509.Certificate) -> str:
-    """A short human name for a certificate: its CN, else O, else the serial.
-
-    Inert text (findings are printed): a name may carry escape sequences.
-    """
-    from provenance.sanitize import clean_text
-
+    """A short human name for a certificate: its CN, else O, else the serial (inert text)."""
     return (
-        clean_text(_attr(cert.subject, NameOID.COMMON_NAME), max_length=120)
-        or clean_text(_attr(cert.subject, NameOID.ORGANIZATION_NAME), max_length=120)
+        certificate_name(cert.subject, NameOID.COMMON_NAME, max_length=120)
+        or certificate_name(cert.subject, NameOID.ORGANIZATION_NAME, max_length=120)
         or f"serial {cert.serial_number:x}"
     )
 
@@ -296,10 +284,10 @@ def describe_subject(cert: x509.Certificate) -> dict[str, str | None]:
     ``not_after`` (ISO 8601, UTC), ``serial`` (hex), ``fingerprint_sha256`` (hex, no colons).
     """
     return {
-        "name": _attr(cert.subject, NameOID.COMMON_NAME),
-        "organization": _attr(cert.subject, NameOID.ORGANIZATION_NAME),
-        "issuer": _attr(cert.issuer, NameOID.ORGANIZATION_NAME)
-        or _attr(cert.issuer, NameOID.COMMON_NAME),
+        "name": certificate_name(cert.subject, NameOID.COMMON_NAME),
+        "organization": certificate_name(cert.subject, NameOID.ORGANIZATION_NAME),
+        "issuer": certificate_name(cert.issuer, NameOID.ORGANIZATION_NAME)
+        or certificate_name(cert.issuer, NameOID.COMMON_NAME),
         "not_before": cert.not_valid_before_utc.isoformat(),
         "not_after": cert.not_valid_after_utc.isoformat(),
         "serial": format(cert.serial_number, "x"),

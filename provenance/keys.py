@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from provenance.config import ensure_private_dir
 from provenance.errors import CredentialError, InputError, KeyProblem
-from provenance.sanitize import clean_text
+from provenance.sanitize import certificate_name, clean_text
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -354,22 +354,9 @@ def read_chain(path: Path) -> list[x509.Certificate]:
     return certs
 
 
-def _subject_attr(name: x509.Name, oid_name: str) -> str | None:
-    """One attribute of a certificate name, as inert text.
-
-    Certificates come from CAs and e-mail: a name may carry terminal escape
-    sequences or bidi controls, and every caller prints or stores it.
-    """
-    from cryptography.x509.oid import NameOID
-
-    oid = getattr(NameOID, oid_name)
-    values = name.get_attributes_for_oid(oid)
-    return clean_text(values[0].value) if values else None
-
-
 def describe_identity(home: Path) -> IdentityInfo:
     """The stored identity as readers will see it; needs no passphrase."""
-    from cryptography.hazmat.primitives import hashes
+    from provenance.certprofile import describe_subject
 
     folder = identity_dir(home)
     chain_path = folder / CHAIN_FILE
@@ -383,16 +370,16 @@ def describe_identity(home: Path) -> IdentityInfo:
         except (OSError, ValueError):
             info = {}
     root = folder / ROOT_FILE
+    facts = describe_subject(leaf)
     return IdentityInfo(
-        name=_subject_attr(leaf.subject, "COMMON_NAME"),
-        organization=_subject_attr(leaf.subject, "ORGANIZATION_NAME"),
-        issuer=_subject_attr(leaf.issuer, "ORGANIZATION_NAME")
-        or _subject_attr(leaf.issuer, "COMMON_NAME"),
+        name=facts["name"],
+        organization=facts["organization"],
+        issuer=facts["issuer"],
         algorithm=_algorithm_for_public(leaf).value,
-        not_before=leaf.not_valid_before_utc.isoformat(),
-        not_after=leaf.not_valid_after_utc.isoformat(),
-        serial=format(leaf.serial_number, "x"),
-        fingerprint_sha256=leaf.fingerprint(hashes.SHA256()).hex(),
+        not_before=str(facts["not_before"]),
+        not_after=str(facts["not_after"]),
+        serial=str(facts["serial"]),
+        fingerprint_sha256=str(facts["fingerprint_sha256"]),
         root_certificate=root if root.exists() else None,
         certificate_chain=chain_path,
         key_file=folder / KEY_FILE,
@@ -456,14 +443,16 @@ def prepare_unlock(home: Path, passphrase: bytes) -> Callable[[], SigningIdentit
 
 def identity_from_key(key: PrivateKeyTypes, chain: list[x509.Certificate]) -> SigningIdentity:
     """A SigningIdentity for an in-memory key and its chain (leaf first)."""
+    from cryptography.x509.oid import NameOID
+
     algorithm = _algorithm_for(key)
     leaf = chain[0]
     return SigningIdentity(
         chain_pem=pem(*chain),
         algorithm=algorithm,
         sign=signer_function(key, algorithm),
-        name=_subject_attr(leaf.subject, "COMMON_NAME"),
-        organization=_subject_attr(leaf.subject, "ORGANIZATION_NAME"),
+        name=certificate_name(leaf.subject, NameOID.COMMON_NAME),
+        organization=certificate_name(leaf.subject, NameOID.ORGANIZATION_NAME),
     )
 
 
@@ -503,11 +492,13 @@ def _store_identity(
     (folder / CHAIN_FILE).write_bytes(pem(*chain))
     if roots:
         (folder / ROOT_FILE).write_bytes(pem(*roots))
+    from cryptography.x509.oid import NameOID
+
     leaf = chain[0]
     info = {
         "kind": kind.value,
-        "name": _subject_attr(leaf.subject, "COMMON_NAME"),
-        "organization": _subject_attr(leaf.subject, "ORGANIZATION_NAME"),
+        "name": certificate_name(leaf.subject, NameOID.COMMON_NAME),
+        "organization": certificate_name(leaf.subject, NameOID.ORGANIZATION_NAME),
     }
     (folder / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 

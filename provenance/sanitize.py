@@ -29,8 +29,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = [
+    "certificate_name",
     "clean_multiline",
     "clean_text",
     "csv_cell",
@@ -138,6 +143,22 @@ def clean_text(value: object, *, max_length: int = 200) -> str | None:
     if cut and len(text) <= max_length:
         text = text[: max_length - 1].rstrip() + ELLIPSIS
     return _truncate(text, max_length)
+
+
+def certificate_name(
+    name: x509.Name, oid: x509.ObjectIdentifier, *, max_length: int = 200
+) -> str | None:
+    """The first value of one attribute of a certificate name (CN, O, ...), as inert text.
+
+    Certificates come from CAs and e-mail: a name may carry terminal escape
+    sequences or bidi controls, and every caller prints or stores it.
+    """
+    values = name.get_attributes_for_oid(oid)
+    if not values:
+        return None
+    value = values[0].value
+    text = value if isinstance(value, str) else value.decode("utf-8", "replace")
+    return clean_text(text, max_length=max_length)
 
 
 def clean_multiline(value: object, *, max_length: int = 2000) -> str | None:

@@ -71,11 +71,10 @@ def _label(cert: x509.Certificate) -> str:
     """A readable name; certificate text is attacker-controlled, so it is cleaned."""
     from cryptography.x509.oid import NameOID
 
-    from provenance.sanitize import clean_text
+    from provenance.sanitize import certificate_name, clean_text
 
-    values = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    cn = clean_text(values[0].value) if values else None
-    org = clean_text(_org(cert))
+    cn = certificate_name(cert.subject, NameOID.COMMON_NAME)
+    org = _org(cert)
     if cn and org and org != cn:
         return f"{cn} ({org})"
     return cn or org or clean_text(_subject(cert)) or "(no name)"
@@ -84,8 +83,9 @@ def _label(cert: x509.Certificate) -> str:
 def _org(cert: x509.Certificate) -> str | None:
     from cryptography.x509.oid import NameOID
 
-    values = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
-    return str(values[0].value) if values else None
+    from provenance.sanitize import certificate_name
+
+    return certificate_name(cert.subject, NameOID.ORGANIZATION_NAME)
 
 
 def anchor_problem(cert: x509.Certificate, now: dt.datetime | None = None) -> str | None:
