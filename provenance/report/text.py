@@ -100,7 +100,9 @@ class TextRenderer:
         line.append(title, style=style)
         line.append(f"  {name}")
         if self.quiet:
-            console.print(line, overflow="ellipsis", no_wrap=True)
+            # One whole line per file, however long its path: scripts read these lines,
+            # and a path cut to the terminal width names no file.
+            console.print(line, overflow="ignore", no_wrap=True, crop=False)
             return
         console.print(line)
         console.print(Text(meaning, style="italic" if self.color else ""))

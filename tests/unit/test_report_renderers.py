@@ -217,3 +217,13 @@ def test_overlay_keeps_a_small_declared_box_visible_inside_undeclared_change() -
     # Inside the declared box: its own tint, not the undeclared red.
     r, g, b = marked[200, 200]
     assert r > g and b > g and b > 100
+
+
+def test_quiet_line_keeps_a_long_path_whole() -> None:
+    from provenance.models import Report, Verdict
+
+    name = "/very/long/" + "folder/" * 30 + "capture.jpg"
+    text = renderer_for("text", color=False, width=60, quiet=True).render(
+        [Report(file=name, verdict=Verdict.NO_CREDENTIALS)]
+    )
+    assert text.strip().splitlines() == [f"NO CONTENT CREDENTIALS  {name}"]
