@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fixtures.generate import write_photo
-from provenance.batch import sign_many, verify_many
-from provenance.keys import init_identity
-from provenance.request import SignRequest
+from provenance.identity.keys import init_identity
+from provenance.sign.request import SignRequest
 from provenance.verify import VerifyOptions
+from provenance.volume.batch import sign_many, verify_many
 
 PASSPHRASE = b"benchmark passphrase"
 

@@ -57,7 +57,7 @@ def _private_key_pem(kind: str, path: str) -> bytes:
 def main(argv: list[str]) -> int:
     source, dest, chain_path, key_kind, key_path = argv[1:6]
     # The same malloc tuning provenance sign uses (it saves ~25 ms here too).
-    from provenance.allocator import reuse_freed_memory
+    from provenance.sign.allocator import reuse_freed_memory
 
     reuse_freed_memory()
     with open(source, "rb") as f:

@@ -1,6 +1,6 @@
 """Terminal side of batch work: a progress bar while it runs, a summary table at the end.
 
-The library reports progress as :class:`~provenance.batch.BatchEvent` values;
+The library reports progress as :class:`~provenance.volume.batch.BatchEvent` values;
 this module turns them into a rich progress bar on stderr, and only when
 stderr is a terminal (logs and CI get the final summary lines alone).  Every
 file name and reason shown goes through the sanitiser inside a ``Text``, so a
@@ -25,10 +25,10 @@ from provenance_cli._common import terminal_width, use_color
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from provenance.batch import BatchEvent
-    from provenance.policy import Policy
-    from provenance.request import SignRequest
+    from provenance.sign.request import SignRequest
     from provenance.verify import VerifyOptions
+    from provenance.volume.batch import BatchEvent
+    from provenance.volume.policy import Policy
 
 EXIT_POLICY_FAILED = 20
 EXIT_SIGN_FAILED = 1
@@ -70,7 +70,7 @@ def _progress(description: str, total: int) -> Iterator[Callable[[BatchEvent], N
         TimeRemainingColumn,
     )
 
-    from provenance.batch import EventKind
+    from provenance.volume.batch import EventKind
 
     console = Console(stderr=True, highlight=False, markup=False)
     if not console.is_terminal or total == 0:
@@ -113,7 +113,7 @@ def run_sign_batch(
     """Sign many files with progress and a summary; the exit code is 1 when any failed."""
     from rich.table import Table
 
-    from provenance.batch import EventKind, sign_many
+    from provenance.volume.batch import EventKind, sign_many
 
     with _progress("signing", len(requests)) as on_event:
         summary = sign_many(
@@ -162,10 +162,10 @@ def run_check(
     """Verify every image under ``paths``, apply the policy, report; 0 all pass, 20 otherwise."""
     from rich.table import Table
 
-    from provenance.batch import collect_images, verify_many
     from provenance.errors import InputError
-    from provenance.policy import CSV_COLUMNS, csv_row, evaluate
     from provenance.report.json_report import report_to_dict
+    from provenance.volume.batch import collect_images, verify_many
+    from provenance.volume.policy import CSV_COLUMNS, csv_row, evaluate
 
     files = collect_images(paths)
     if not files:

@@ -42,8 +42,8 @@ def check(
 ) -> None:
     """Verify every image and apply a policy. Exit 0 when all pass, 20 when any fails."""
     from provenance.config import home_dir, load_settings
-    from provenance.policy import load_policy
     from provenance.verify import VerifyOptions
+    from provenance.volume.policy import load_policy
 
     if jobs is not None and jobs < 1:
         fail("--jobs must be at least 1.", code=2)
@@ -51,7 +51,7 @@ def check(
         fail("--timeout must be positive.", code=2)
 
     def go() -> int:
-        from provenance.trust import anchors_pem
+        from provenance.identity.trust import anchors_pem
         from provenance_cli._batch_ui import run_check
 
         rules = load_policy(policy)

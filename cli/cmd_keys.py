@@ -12,7 +12,7 @@ import typer
 from provenance_cli._common import err, fail, guarded, passphrase, run, secret
 
 if TYPE_CHECKING:
-    from provenance.certprofile import Finding
+    from provenance.identity.certprofile import Finding
 
 IMPORT_PASSPHRASE_ENV = "PROVENANCE_IMPORT_KEY_PASSPHRASE"  # noqa: S105 - a variable name
 
@@ -66,7 +66,7 @@ def init(
 ) -> None:
     """Create a development identity: a local root CA and a signing certificate, key encrypted."""
     from provenance.config import home_dir
-    from provenance.keys import init_identity
+    from provenance.identity.keys import init_identity
 
     def go() -> None:
         info = init_identity(
@@ -91,7 +91,7 @@ def show(
 ) -> None:
     """Show who you sign as, the way readers will see it."""
     from provenance.config import home_dir
-    from provenance.keys import describe_identity
+    from provenance.identity.keys import describe_identity
 
     _check_format(fmt)
 
@@ -159,7 +159,8 @@ def csr(
 ) -> None:
     """Make a key and a certificate signing request (CSR) to send to a CA."""
     from provenance.config import home_dir
-    from provenance.keys import SigningAlgorithm, create_csr
+    from provenance.identity.csr import create_csr
+    from provenance.identity.keys import SigningAlgorithm
 
     _check_format(fmt)
     try:
@@ -217,7 +218,7 @@ def import_(
 ) -> None:
     """Check a certificate against the C2PA profile and, if it passes, make it your identity."""
     from provenance.config import home_dir
-    from provenance.keys import ChainRejected, import_identity
+    from provenance.identity.importing import ChainRejected, import_identity
 
     _check_format(fmt)
     if cert is None and p12 is None:
@@ -266,7 +267,7 @@ def check(
 ) -> None:
     """Check your identity against the C2PA certificate profile (exit 1 on errors)."""
     from provenance.config import PASSPHRASE_ENV, home_dir
-    from provenance.keys import check_identity
+    from provenance.identity.check import check_identity
 
     _check_format(fmt)
     with guarded():

@@ -1,6 +1,6 @@
 """``provenance sign``: sign photos with what they are and how they were made.
 
-Flags (or a ``--recipe`` file) become :class:`~provenance.request.SignRequest`
+Flags (or a ``--recipe`` file) become :class:`~provenance.sign.request.SignRequest`
 values; :func:`_sign_all` is the one place that signs them, serially or, when
 the batch UI is installed, in parallel.
 """
@@ -17,8 +17,8 @@ from provenance_cli._common import err, fail, passphrase, run
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from provenance.keys import SigningIdentity
-    from provenance.request import SignRequest
+    from provenance.identity.keys import SigningIdentity
+    from provenance.sign.request import SignRequest
 
 
 def _pair(values: list[str], count: int, what: str) -> list[str | None]:
@@ -109,7 +109,7 @@ def sign(
     """Sign images. The inputs are never modified; outputs are written atomically and verified."""
     from provenance.config import home_dir, load_settings
     from provenance.models import TrainingPreference
-    from provenance.request import EditKind, EditSpec, SignRequest
+    from provenance.sign.request import EditKind, EditSpec, SignRequest
 
     photos = list(photos or [])
     if not photos and recipe is None:
@@ -154,7 +154,7 @@ def sign(
     def go() -> None:
         from dataclasses import replace
 
-        from provenance.recipe import load_recipe
+        from provenance.sign.recipe import load_recipe
 
         home = home_dir()
         settings = load_settings(home)
@@ -205,8 +205,8 @@ def _sign_all(requests: list[SignRequest], home: Path, secret: bytes, jobs: int 
     another file's output waits for it, so a chain in one recipe signs in order.
     """
     if len(requests) == 1:
-        from provenance.allocator import reuse_freed_memory
-        from provenance.keys import prepare_unlock
+        from provenance.identity.keys import prepare_unlock
+        from provenance.sign.allocator import reuse_freed_memory
 
         reuse_freed_memory()
 

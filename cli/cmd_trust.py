@@ -21,7 +21,7 @@ def add(
 ) -> None:
     """Trust the CA certificates in a PEM file (non-CA and expired ones are refused, with reasons)."""
     from provenance.config import home_dir
-    from provenance.trust import add_anchors
+    from provenance.identity.trust import add_anchors
 
     def go() -> None:
         added, refused = add_anchors(home_dir(), pem)
@@ -41,7 +41,7 @@ def list_(
 ) -> None:
     """List trusted roots."""
     from provenance.config import home_dir
-    from provenance.trust import list_anchors
+    from provenance.identity.trust import list_anchors
 
     def go() -> None:
         anchors = list_anchors(home_dir())
@@ -75,7 +75,7 @@ def list_(
 def remove(anchor_id: Annotated[str, typer.Argument(help="The id shown by 'trust list'.")]) -> None:
     """Stop trusting a root."""
     from provenance.config import home_dir
-    from provenance.trust import remove_anchor
+    from provenance.identity.trust import remove_anchor
 
     def go() -> None:
         for a in remove_anchor(home_dir(), anchor_id):

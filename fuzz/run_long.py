@@ -28,7 +28,7 @@ from tests.fuzz.mutate import OPS, apply  # noqa: E402
 
 
 def _bases(folder: Path) -> dict[str, bytes]:
-    from provenance.keys import ephemeral_identity
+    from provenance.identity.keys import ephemeral_identity
 
     identity, _ = ephemeral_identity("Fuzz", "Fuzz Studio")
     return signed_bases(folder, identity)

@@ -3,7 +3,7 @@
 It builds c2pa Contexts (offline by default: ``verify.remote_manifest_fetch`` is
 false, OCSP fetching stays off), Signers, Builders and Readers, and turns every
 ``C2paError`` into the project's own errors or results.  Raw c2pa JSON is parsed
-here, through :mod:`provenance.manifest`, into values; nothing c2pa-shaped leaves.
+here, through :mod:`provenance.store`, into values; nothing c2pa-shaped leaves.
 """
 
 from __future__ import annotations
@@ -20,18 +20,19 @@ from typing import IO, TYPE_CHECKING, Any
 import c2pa
 
 from provenance.errors import InputError, OperationError, TimestampError
-from provenance.manifest import CREATED_ASSERTION_LABELS, StoreData, parse_store
+from provenance.labels import CREATED_ASSERTION_LABELS
 from provenance.sanitize import clean_text
+from provenance.store import StoreData, parse_store
 
 if TYPE_CHECKING:
     # Only signing needs keys; verification does not load that module (start-up time).
-    from provenance.keys import SigningIdentity
+    from provenance.identity.keys import SigningIdentity
 
 #: Thumbnails pulled out of a manifest store are bounded before they are even decoded.
 MAX_RESOURCE_BYTES = 8 * 1024 * 1024
 MAX_RESOURCES = 32
 
-#: Keyed by :class:`provenance.keys.SigningAlgorithm` values (a ``StrEnum``, so members match).
+#: Keyed by :class:`provenance.identity.keys.SigningAlgorithm` values (a ``StrEnum``, so members match).
 _ALGORITHMS: dict[str, c2pa.C2paSigningAlg] = {
     "es256": c2pa.C2paSigningAlg.ES256,
     "es384": c2pa.C2paSigningAlg.ES384,

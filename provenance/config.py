@@ -47,7 +47,7 @@ class Settings:
     """User settings from ``settings.toml`` (all optional)."""
 
     tsa_url: str | None = None
-    #: Seconds the TSA pre-flight may take (provenance.timestamp); None = its default.
+    #: Seconds the TSA pre-flight may take (provenance.sign.timestamp); None = its default.
     tsa_timeout: float | None = None
     training: TrainingPreference = TrainingPreference.NOT_ALLOWED
     max_file_bytes: int = 512 * 1024 * 1024

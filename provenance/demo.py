@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provenance import media, samples
-from provenance.keys import ephemeral_identity
+from provenance.identity.keys import ephemeral_identity
 from provenance.models import Report
-from provenance.request import EditKind, EditSpec, SignRequest
-from provenance.sign import sign_image
-from provenance.verify import VerifyOptions, verify_file
+from provenance.sign.orchestrator import sign_image
+from provenance.sign.request import EditKind, EditSpec, SignRequest
+from provenance.verify.verifier import VerifyOptions, verify_file
 
 DEMO_NAME = "Demo Photographer"
 DEMO_ORG = "Demo Studio"

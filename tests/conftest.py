@@ -25,7 +25,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture()
 def identity_home(home: Path) -> Path:
     """A home with a development identity (Jane Doe, Doe Studio)."""
-    from provenance.keys import init_identity
+    from provenance.identity.keys import init_identity
 
     init_identity(home, "Jane Doe", "Doe Studio", PASSPHRASE.encode())
     return home
@@ -34,7 +34,7 @@ def identity_home(home: Path) -> Path:
 @pytest.fixture(scope="session")
 def dev_identity() -> Iterator[tuple[object, bytes]]:
     """An in-memory identity and its root PEM, shared by the session (fast)."""
-    from provenance.keys import ephemeral_identity
+    from provenance.identity.keys import ephemeral_identity
 
     yield ephemeral_identity("Test Photographer", "Test Studio")
 

@@ -4,7 +4,7 @@ Nothing here touches the network or the user's files.  :func:`make_pki` builds a
 root -> intermediate -> leaf chain whose leaf passes the C2PA certificate profile
 that c2pa-rs accepts (v3, CA:FALSE, KeyUsage digitalSignature, EKU emailProtection,
 AKI + SKI, EC P-256).  :func:`make_leaf` makes good or deliberately bad signers for
-tests of :mod:`provenance.certprofile` and of signing.
+tests of :mod:`provenance.identity.certprofile` and of signing.
 
 Usage::
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from provenance import media
 from provenance.models import Action, HistoryEntry, Region, Report, Verdict
 from provenance.sanitize import clean_text
-from provenance.statements import action_label, format_date, percent, tool_name
+from provenance.wording import action_label, format_date, percent, tool_name
 
 if TYPE_CHECKING:
     from PIL import Image

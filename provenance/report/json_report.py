@@ -19,7 +19,7 @@ from provenance.models import (
     Report,
     SignerSummary,
 )
-from provenance.statements import action_label
+from provenance.wording import action_label
 
 SCHEMA_ID = "provenance.report/1"
 

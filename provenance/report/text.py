@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from provenance.models import HistoryEntry, Problem, Report, Verdict
 from provenance.sanitize import clean_text
-from provenance.statements import format_date
+from provenance.wording import format_date
 
 if TYPE_CHECKING:
     from rich.console import Console

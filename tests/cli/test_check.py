@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fixtures.generate import write_edited, write_photo
-from provenance.keys import ephemeral_identity
+from provenance.identity.keys import ephemeral_identity
 from provenance.sign import EditKind, EditSpec, SignRequest, sign_image
 from provenance_cli.app import app
 

@@ -237,7 +237,7 @@ def test_single_sign_tunes_the_allocator(
     identity_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A one-file sign is its own short-lived process: it asks malloc to reuse freed buffers.
-    from provenance import allocator
+    from provenance.sign import allocator
 
     calls: list[bool] = []
     monkeypatch.setattr(allocator, "reuse_freed_memory", lambda: calls.append(True) or True)

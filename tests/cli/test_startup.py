@@ -87,7 +87,7 @@ def test_version_prints_the_version() -> None:
 
 #: Loaded by a plain `verify` only at a measured cost: pydantic came with typer 0.29
 #: (+0.08 s per run), cryptography is needed only for --trust files, keys only to sign.
-NOT_FOR_VERIFY = ("pydantic", "cryptography", "numpy", "provenance.keys")
+NOT_FOR_VERIFY = ("pydantic", "cryptography", "numpy", "provenance.identity.keys")
 
 
 def _entry_point(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 
 from provenance.errors import ProvenanceError
-from provenance.keys import SigningIdentity
+from provenance.identity.keys import SigningIdentity
 from provenance.models import Verdict
 from provenance.report import renderer_for
 from provenance.verify import VerifyOptions, verify_file

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from provenance.keys import SigningAlgorithm, import_identity, load_identity
+from provenance.identity.importing import import_identity
+from provenance.identity.keys import SigningAlgorithm, load_identity
 from provenance.models import Verdict
 from provenance.sign import SignRequest, sign_image
 from provenance.verify import VerifyOptions, verify_file

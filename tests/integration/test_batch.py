@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 from fixtures.generate import write_photo, write_random
-from provenance.batch import (
+from provenance.errors import KeyProblem
+from provenance.models import Verdict
+from provenance.sign import SignRequest
+from provenance.verify import VerifyOptions, verify_file
+from provenance.volume.batch import (
     CRASH_HOOK_ENV,
     HANG_HOOK_ENV,
     BatchEvent,
@@ -17,10 +21,6 @@ from provenance.batch import (
     sign_many,
     verify_many,
 )
-from provenance.errors import KeyProblem
-from provenance.models import Verdict
-from provenance.sign import SignRequest
-from provenance.verify import VerifyOptions, verify_file
 from tests.conftest import PASSPHRASE
 
 OPTIONS = VerifyOptions(use_trust_store=False, want_thumbnails=False)

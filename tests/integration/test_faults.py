@@ -1,6 +1,6 @@
 """Faults while signing: the input is never touched, and no partial file is left at the output.
 
-Every write step of provenance.sign.write_signed is made to fail with the errors a
+Every write step of provenance.sign.orchestrator.write_signed is made to fail with the errors a
 real disk gives (ENOSPC, EIO, EACCES, EROFS).  After each: the input's bytes are
 unchanged, nothing exists at the output path (or the previous file is intact), no
 temporary ``.partial`` file is left behind, and the error is our own type.
@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from fixtures.generate import write_photo
-from provenance import sign as sign_mod
 from provenance.errors import InputError, OperationError, OutputExistsError, ProvenanceError
 from provenance.models import Verdict
 from provenance.sign import SignRequest, sign_image
+from provenance.sign import orchestrator as sign_mod
 from provenance.verify import VerifyOptions, verify_file
 
 ERRNOS = [errno.ENOSPC, errno.EIO, errno.EACCES, errno.EROFS]

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.generate import write_photo
-from provenance.manifest import TRAINING_LABEL
+from provenance.labels import TRAINING_LABEL
 from provenance.models import TrainingPreference
 from provenance.report.json_report import report_to_dict
 from provenance.sign import SignRequest, sign_image

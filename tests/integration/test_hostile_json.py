@@ -67,8 +67,9 @@ def _assert_inert(text: str) -> None:
 def hostile_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from fixtures.generate import write_photo
     from provenance import _c2pa, media
-    from provenance.keys import ephemeral_identity
-    from provenance.manifest import THUMBNAIL_ID, ManifestPlan, build_definition
+    from provenance.identity.keys import ephemeral_identity
+    from provenance.labels import THUMBNAIL_ID
+    from provenance.sign.manifest import ManifestPlan, build_definition
 
     folder = tmp_path_factory.mktemp("hostile")
     try:

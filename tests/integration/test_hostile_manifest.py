@@ -15,7 +15,7 @@ import re
 import pytest
 
 from fixtures.generate import write_edited, write_photo
-from provenance.keys import ephemeral_identity
+from provenance.identity.keys import ephemeral_identity
 from provenance.models import Report
 from provenance.report import renderer_for
 from provenance.sign import EditKind, EditSpec, SignRequest, sign_image

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.generate import write_edited, write_photo
-from provenance.keys import ephemeral_identity
+from provenance.identity.keys import ephemeral_identity
 from provenance.report import renderer_for
 from provenance.sign import EditKind, EditSpec, SignRequest, sign_image
 from provenance.verify import VerifyOptions, verify_file

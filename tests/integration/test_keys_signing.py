@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from provenance.errors import OperationError
-from provenance.keys import SigningAlgorithm, SigningIdentity
+from provenance.identity.keys import SigningAlgorithm, SigningIdentity
 from provenance.sign import SignRequest, sign_image
 from provenance_cli.app import app
 from tests.pki import certs_to_pem, key_to_pem, make_pki

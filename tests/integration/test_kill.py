@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = r"""
 import sys
 from pathlib import Path
-from provenance.keys import ephemeral_identity
+from provenance.identity.keys import ephemeral_identity
 from provenance.sign import SignRequest, sign_image
 source, folder = Path(sys.argv[1]), Path(sys.argv[2])
 identity, _ = ephemeral_identity("Kill Test", "Kill Studio")

@@ -174,7 +174,7 @@ def test_allow_remote_refused_connection(tmp_path: Path, dev_identity) -> None:
 
 
 def test_fetch_refuses_other_schemes() -> None:
-    from provenance.remote import RemoteFetchError, fetch_manifest
+    from provenance.verify.remote import RemoteFetchError, fetch_manifest
 
     for url in ("file:///etc/passwd", "ftp://127.0.0.1/x", "javascript:alert(1)"):
         with pytest.raises(RemoteFetchError):
@@ -182,7 +182,7 @@ def test_fetch_refuses_other_schemes() -> None:
 
 
 def test_fetch_size_cap(server: _Server) -> None:
-    from provenance.remote import RemoteFetchError, fetch_manifest
+    from provenance.verify.remote import RemoteFetchError, fetch_manifest
 
     server.body = b"x" * 200_000
     with pytest.raises(RemoteFetchError):

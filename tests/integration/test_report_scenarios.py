@@ -16,13 +16,13 @@ import pytest
 
 from fixtures.generate import AI_BOX, write_edited, write_mask, write_photo
 from provenance.demo import tamper
-from provenance.keys import ephemeral_identity
+from provenance.identity.keys import ephemeral_identity
 from provenance.models import Report, Verdict
 from provenance.report import renderer_for
 from provenance.report.json_report import schema_path
 from provenance.sign import EditKind, EditSpec, SignRequest, sign_image
-from provenance.statuscodes import explain
 from provenance.verify import VerifyOptions, verify_file
+from provenance.verify.statuscodes import explain
 
 AI_AREA = 0.198  # measured area of the ellipse fixtures.generate draws in AI_BOX
 

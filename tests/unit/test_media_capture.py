@@ -1,5 +1,5 @@
 from provenance import media, samples
-from provenance.capture import capture_facts_from_image, exif_datetime_to_iso
+from provenance.sign.capture import capture_facts_from_image, exif_datetime_to_iso
 
 
 def test_sniff_by_content_not_name() -> None:

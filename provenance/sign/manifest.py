@@ -1,0 +1,214 @@
+"""Writing the manifest definition c2pa's Builder takes, from our values (no c2pa import).
+
+:func:`build_definition` turns a :class:`ManifestPlan` into the definition.  Reading it
+back is :mod:`provenance.store`; the labels both use are in :mod:`provenance.labels`.
+
+Conventions (docs/manifest.md has the full list):
+
+- Actions are ``c2pa.actions.v2`` (C2PA 2.x, 18.15).  The measured or declared
+  extent of an edit is written twice: as ``changes`` regions of interest
+  (rectangles in percent units, C2PA 2.x 18.15.4 / "Regions of interest") which
+  any reader understands, and as numbers under ``parameters["org.provenance.extent"]``.
+- Camera facts go in ``c2pa.metadata`` (current spec) and in ``stds.exif`` (read by
+  the widely used Verify site); location only when the plan carries one.
+- The training preference is the CAWG ``cawg.training-mining`` assertion.
+- Redactions (C2PA 2.x, 6.8 "Redaction of assertions"): the JUMBF URIs of ingredient
+  assertions to remove go in the definition's ``redactions`` list, and each gets a
+  ``c2pa.redacted`` action naming it, with reason ``c2pa.PII.present``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from provenance import __version__
+from provenance.labels import (
+    ACTIONS_LABEL,
+    EXIF_LABEL,
+    EXTENT_PARAMETER,
+    GENERATOR_NAME,
+    METADATA_LABEL,
+    REDACTED_ACTION,
+    THUMBNAIL_ID,
+    TRAINING_LABEL,
+)
+from provenance.models import (
+    Action,
+    CaptureFacts,
+    DigitalSourceType,
+    Extent,
+    Region,
+    TrainingPreference,
+)
+
+_JSONLD_CONTEXT = {
+    "exif": "http://ns.adobe.com/exif/1.0/",
+    "exifEX": "http://cipa.jp/exif/2.32/",
+    "tiff": "http://ns.adobe.com/tiff/1.0/",
+}
+
+_TRAINING_ENTRIES = (
+    "cawg.ai_generative_training",
+    "cawg.ai_inference",
+    "cawg.ai_training",
+    "cawg.data_mining",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestPlan:
+    """Everything one signature will say about one image."""
+
+    title: str
+    actions: tuple[Action, ...]
+    capture: CaptureFacts | None = None
+    training: TrainingPreference | None = None
+    thumbnail: bool = True
+    thumbnail_format: str = "image/jpeg"
+    #: JUMBF URIs of ingredient assertions to redact (see :func:`redaction_uri`).
+    redactions: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------- writing
+
+
+def _percent(value: float) -> float:
+    return round(max(0.0, min(1.0, value)) * 100.0, 3)
+
+
+def region_to_roi(region: Region) -> dict[str, Any]:
+    """A region as a C2PA spatial region of interest (rectangle, percent units)."""
+    return {
+        "type": "spatial",
+        "shape": {
+            "type": "rectangle",
+            "unit": "percent",
+            "origin": {"x": _percent(region.x), "y": _percent(region.y)},
+            "width": _percent(region.width),
+            "height": _percent(region.height),
+        },
+    }
+
+
+def extent_parameters(extent: Extent) -> dict[str, Any]:
+    """The numbers of an extent, stored under ``parameters[EXTENT_PARAMETER]``."""
+    out: dict[str, Any] = {"method": extent.method.value, "area_fraction": extent.area_fraction}
+    if extent.magnitude is not None:
+        out["magnitude"] = round(extent.magnitude, 4)
+    if extent.measured_area_fraction is not None:
+        out["measured_area_fraction"] = extent.measured_area_fraction
+    if extent.note:
+        out["note"] = extent.note
+    return out
+
+
+def action_to_definition(action: Action) -> dict[str, Any]:
+    """One Action as a ``c2pa.actions.v2`` entry."""
+    entry: dict[str, Any] = {"action": action.action}
+    source = DigitalSourceType.parse(action.digital_source_type)
+    if source is not None:
+        entry["digitalSourceType"] = source.uri
+    elif action.digital_source_type:
+        entry["digitalSourceType"] = action.digital_source_type
+    if action.software_agent:
+        name, _, version = action.software_agent.partition("/")
+        agent: dict[str, Any] = {"name": name}
+        if version:
+            agent["version"] = version
+        entry["softwareAgent"] = agent
+    if action.description:
+        entry["description"] = action.description
+    if action.when:
+        entry["when"] = action.when
+    if action.extent is not None:
+        if action.extent.regions:
+            # One region-map per box: the ranges inside one region combine into a
+            # single area (C2PA 2.x, 18.15.4 / 16 "Regions of interest"), so separate
+            # boxes must be separate changes.
+            entry["changes"] = [
+                {
+                    "region": [region_to_roi(r)],
+                    "description": f"{action.extent.method.value} extent of this edit",
+                }
+                for r in action.extent.regions
+            ]
+        entry["parameters"] = {EXTENT_PARAMETER: extent_parameters(action.extent)}
+    return entry
+
+
+def _gps_string(value: float, positive: str, negative: str) -> str:
+    # XMP GPSCoordinate form "DDD,MM.mmmmK" (XMP spec part 2, 1.2.7.4).
+    hemisphere = positive if value >= 0 else negative
+    value = abs(value)
+    degrees = int(value)
+    minutes = (value - degrees) * 60
+    return f"{degrees},{minutes:.4f}{hemisphere}"
+
+
+def capture_metadata(capture: CaptureFacts) -> dict[str, Any] | None:
+    """Camera facts as a JSON-LD metadata body (shared by c2pa.metadata and stds.exif)."""
+    data: dict[str, Any] = {}
+    if capture.make:
+        data["tiff:Make"] = capture.make
+    if capture.model:
+        data["tiff:Model"] = capture.model
+    if capture.lens:
+        data["exifEX:LensModel"] = capture.lens
+    if capture.taken_at:
+        data["exif:DateTimeOriginal"] = capture.taken_at
+    if capture.location is not None:
+        data["exif:GPSLatitude"] = _gps_string(capture.location.latitude, "N", "S")
+        data["exif:GPSLongitude"] = _gps_string(capture.location.longitude, "E", "W")
+        if capture.location.altitude is not None:
+            data["exif:GPSAltitude"] = f"{capture.location.altitude}"
+    if not data:
+        return None
+    return {"@context": dict(_JSONLD_CONTEXT), **data}
+
+
+def training_assertion(preference: TrainingPreference) -> dict[str, Any]:
+    """The CAWG training-and-data-mining assertion with one choice for every use."""
+    return {"entries": {key: {"use": preference.value} for key in _TRAINING_ENTRIES}}
+
+
+def redaction_uri(manifest_label: str, assertion_label: str) -> str:
+    """The JUMBF URI of one assertion of an ingredient's manifest (C2PA 2.x, 6.8)."""
+    return f"self#jumbf=/c2pa/{manifest_label}/c2pa.assertions/{assertion_label}"
+
+
+def redaction_action(uri: str) -> dict[str, Any]:
+    """The ``c2pa.redacted`` action a redaction must be declared with (C2PA 2.x, 18.15).
+
+    Location is personal data, hence the reason ``c2pa.PII.present``.
+    """
+    return {
+        "action": REDACTED_ACTION,
+        "reason": "c2pa.PII.present",
+        "description": "Removed location data of an earlier version",
+        "parameters": {"redacted": uri},
+    }
+
+
+def build_definition(plan: ManifestPlan) -> dict[str, Any]:
+    """The manifest definition for c2pa's Builder (pure; no signing, no I/O)."""
+    entries = [action_to_definition(a) for a in plan.actions]
+    entries.extend(redaction_action(uri) for uri in plan.redactions)
+    assertions: list[dict[str, Any]] = [{"label": ACTIONS_LABEL, "data": {"actions": entries}}]
+    if plan.capture is not None:
+        body = capture_metadata(plan.capture)
+        if body is not None:
+            assertions.append({"label": METADATA_LABEL, "data": body})
+            assertions.append({"label": EXIF_LABEL, "data": dict(body)})
+    if plan.training is not None:
+        assertions.append({"label": TRAINING_LABEL, "data": training_assertion(plan.training)})
+    definition: dict[str, Any] = {
+        "claim_generator_info": [{"name": GENERATOR_NAME, "version": __version__}],
+        "title": plan.title,
+        "assertions": assertions,
+    }
+    if plan.redactions:
+        definition["redactions"] = list(plan.redactions)
+    if plan.thumbnail:
+        definition["thumbnail"] = {"format": plan.thumbnail_format, "identifier": THUMBNAIL_ID}
+    return definition

@@ -1,0 +1,376 @@
+"""The manifest store as values: the JSON a c2pa Reader produces, parsed (no c2pa import).
+
+:func:`parse_store` turns the reader's JSON into :class:`StoreData`, so raw c2pa
+dictionaries stop at the boundary module and everything after works on values.
+Writing is :mod:`provenance.sign.manifest`; shared labels are :mod:`provenance.labels`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from provenance.labels import EXIF_LABEL, EXTENT_PARAMETER, METADATA_LABEL, TRAINING_LABEL
+from provenance.models import (
+    Action,
+    CaptureFacts,
+    DigitalSourceType,
+    Extent,
+    ExtentMethod,
+    GeoLocation,
+    Region,
+)
+from provenance.sanitize import clean_text
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureData:
+    """What the claim signature says about its signer (attacker-controlled text, cleaned)."""
+
+    issuer: str | None = None
+    common_name: str | None = None
+    time: str | None = None
+    algorithm: str | None = None
+    serial: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntry:
+    """One validation status as c2pa reported it."""
+
+    code: str
+    kind: str
+    url: str | None = None
+    explanation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngredientData:
+    """An ingredient as listed in a manifest."""
+
+    title: str | None
+    relationship: str
+    manifest_label: str | None
+    thumbnail_id: str | None
+    statuses: tuple[StatusEntry, ...] = ()
+    format: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestData:
+    """One manifest of a store, reduced to what a report needs."""
+
+    label: str
+    title: str | None
+    generator: str | None
+    signature: SignatureData
+    actions: tuple[Action, ...]
+    capture: CaptureFacts | None
+    training: str | None
+    ingredients: tuple[IngredientData, ...]
+    thumbnail_id: str | None
+    assertion_labels: tuple[str, ...] = ()
+    redacted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoreData:
+    """A whole manifest store: the active manifest, all manifests, and validation results."""
+
+    active_label: str | None
+    manifests: Mapping[str, ManifestData]
+    state: str | None
+    statuses: tuple[StatusEntry, ...]
+    ingredient_statuses: tuple[StatusEntry, ...] = ()
+    thumbnails: Mapping[str, bytes] = field(default_factory=dict)
+
+    @property
+    def active(self) -> ManifestData | None:
+        """The active manifest, if the store names one that exists."""
+        if self.active_label is None:
+            return None
+        return self.manifests.get(self.active_label)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value != value:  # NaN
+        return None
+    return float(value)
+
+
+def _fraction(value: Any) -> float | None:
+    num = _num(value)
+    if num is None:
+        return None
+    return max(0.0, min(1.0, num))
+
+
+def roi_to_region(roi: Mapping[str, Any]) -> Region | None:
+    """A spatial rectangle region of interest in percent or pixel-free units → Region."""
+    shape = _as_dict(roi.get("shape"))
+    if roi.get("type") not in (None, "spatial") or shape.get("type") != "rectangle":
+        return None
+    if shape.get("unit", "percent") != "percent":
+        return None
+    origin = _as_dict(shape.get("origin"))
+    values = [
+        _num(origin.get("x")),
+        _num(origin.get("y")),
+        _num(shape.get("width")),
+        _num(shape.get("height")),
+    ]
+    if any(v is None for v in values):
+        return None
+    x, y, w, h = (max(0.0, min(100.0, float(v or 0.0))) / 100.0 for v in values)
+    return Region(round(x, 4), round(y, 4), round(min(w, 1 - x), 4), round(min(h, 1 - y), 4))
+
+
+def _extent_from_entry(entry: Mapping[str, Any]) -> Extent | None:
+    params = _as_dict(_as_dict(entry.get("parameters")).get(EXTENT_PARAMETER))
+    regions: list[Region] = []
+    for change in _as_list(entry.get("changes"))[:64]:
+        for roi in _as_list(_as_dict(change).get("region"))[:64]:
+            region = roi_to_region(_as_dict(roi))
+            if region is not None:
+                regions.append(region)
+    if not params and not regions:
+        return None
+    method_raw = params.get("method")
+    method = ExtentMethod.DECLARED if method_raw == "declared" else ExtentMethod.MEASURED
+    if not params:
+        # Regions from another tool, without our numbers: declared by that tool.
+        method = ExtentMethod.DECLARED
+    return Extent(
+        area_fraction=_fraction(params.get("area_fraction")),
+        method=method,
+        regions=tuple(regions),
+        magnitude=_fraction(params.get("magnitude")),
+        measured_area_fraction=_fraction(params.get("measured_area_fraction")),
+        note=clean_text(params.get("note"), max_length=200),
+    )
+
+
+def _software_agent(value: Any) -> str | None:
+    if isinstance(value, str):
+        return clean_text(value, max_length=120)
+    agent = _as_dict(value)
+    name = clean_text(agent.get("name"), max_length=100)
+    if not name:
+        return None
+    version = clean_text(agent.get("version"), max_length=40)
+    return f"{name}/{version}" if version else name
+
+
+def parse_action(entry: Mapping[str, Any]) -> Action | None:
+    """One raw action entry → Action (None when it has no action name)."""
+    name = clean_text(entry.get("action"), max_length=100)
+    if not name:
+        return None
+    return Action(
+        action=name,
+        digital_source_type=clean_text(entry.get("digitalSourceType"), max_length=200),
+        software_agent=_software_agent(entry.get("softwareAgent")),
+        description=clean_text(entry.get("description"), max_length=500),
+        extent=_extent_from_entry(entry),
+        when=clean_text(entry.get("when"), max_length=60),
+    )
+
+
+def _parse_gps(value: Any) -> float | None:
+    text = clean_text(value, max_length=40)
+    if not text:
+        return None
+    hemisphere = text[-1].upper()
+    body = text[:-1] if hemisphere in "NSEW" else text
+    try:
+        if "," in body:
+            deg, minutes = body.split(",", 1)
+            result = float(deg) + float(minutes) / 60
+        else:
+            result = float(body)
+    except ValueError:
+        return None
+    return -result if hemisphere in "SW" else result
+
+
+def _capture_from_metadata(data: Mapping[str, Any], source: str | None) -> CaptureFacts:
+    location = None
+    lat, lon = _parse_gps(data.get("exif:GPSLatitude")), _parse_gps(data.get("exif:GPSLongitude"))
+    if lat is not None and lon is not None:
+        location = GeoLocation(lat, lon)
+    return CaptureFacts(
+        source=source,
+        make=clean_text(data.get("tiff:Make"), max_length=120),
+        model=clean_text(data.get("tiff:Model"), max_length=120),
+        lens=clean_text(data.get("exifEX:LensModel") or data.get("exif:LensModel"), max_length=120),
+        taken_at=clean_text(data.get("exif:DateTimeOriginal"), max_length=60),
+        location=location,
+    )
+
+
+def _statuses(results: Mapping[str, Any]) -> tuple[StatusEntry, ...]:
+    out: list[StatusEntry] = []
+    for kind in ("failure", "informational", "success"):
+        for item in _as_list(results.get(kind))[:500]:
+            item = _as_dict(item)
+            code = clean_text(item.get("code"), max_length=120)
+            if code:
+                out.append(
+                    StatusEntry(
+                        code=code,
+                        kind=kind,
+                        url=clean_text(item.get("url"), max_length=300),
+                        explanation=clean_text(item.get("explanation"), max_length=300),
+                    )
+                )
+    return tuple(out)
+
+
+def _legacy_statuses(items: Any) -> tuple[StatusEntry, ...]:
+    out = []
+    for item in _as_list(items)[:500]:
+        item = _as_dict(item)
+        code = clean_text(item.get("code"), max_length=120)
+        if code:
+            kind = (
+                "success"
+                if code.endswith((".match", ".validated", ".trusted", ".insideValidity"))
+                else "failure"
+            )
+            out.append(StatusEntry(code, kind, clean_text(item.get("url"), max_length=300)))
+    return tuple(out)
+
+
+def _parse_ingredient(raw: Mapping[str, Any]) -> IngredientData:
+    results = _as_dict(raw.get("validation_results"))
+    statuses = _statuses(_as_dict(results.get("activeManifest"))) if results else ()
+    if not statuses:
+        statuses = _legacy_statuses(raw.get("validation_status"))
+    return IngredientData(
+        title=clean_text(raw.get("title"), max_length=200),
+        relationship=clean_text(raw.get("relationship"), max_length=40) or "componentOf",
+        manifest_label=raw.get("active_manifest")
+        if isinstance(raw.get("active_manifest"), str)
+        else None,
+        thumbnail_id=_as_dict(raw.get("thumbnail")).get("identifier")
+        if isinstance(_as_dict(raw.get("thumbnail")).get("identifier"), str)
+        else None,
+        statuses=statuses,
+        format=clean_text(raw.get("format"), max_length=60),
+    )
+
+
+def parse_manifest(label: str, raw: Mapping[str, Any]) -> ManifestData:
+    """One manifest of the Reader's JSON → ManifestData."""
+    actions: list[Action] = []
+    metadata: Mapping[str, Any] | None = None
+    exif: Mapping[str, Any] | None = None
+    training: str | None = None
+    labels: list[str] = []
+    for assertion in _as_list(raw.get("assertions"))[:1000]:
+        assertion = _as_dict(assertion)
+        alabel = assertion.get("label")
+        if not isinstance(alabel, str):
+            continue
+        labels.append(alabel)
+        data = _as_dict(assertion.get("data"))
+        base = alabel.split("__", 1)[0]
+        if base in ("c2pa.actions", "c2pa.actions.v2"):
+            for entry in _as_list(data.get("actions"))[:200]:
+                action = parse_action(_as_dict(entry))
+                if action is not None:
+                    actions.append(action)
+        elif base == METADATA_LABEL and metadata is None:
+            metadata = data
+        elif base == EXIF_LABEL and exif is None:
+            exif = data
+        elif base in (TRAINING_LABEL, "c2pa.training-mining") and training is None:
+            uses = {
+                _as_dict(v).get("use")
+                for v in _as_dict(data.get("entries")).values()
+                if isinstance(_as_dict(v).get("use"), str)
+            }
+            if uses:
+                # The strictest choice across uses is what a person should be told.
+                for choice in ("notAllowed", "constrained", "allowed"):
+                    if choice in uses:
+                        training = choice
+                        break
+    source: str | None = None
+    for action in actions:
+        if action.action == "c2pa.created" and action.digital_source_type:
+            parsed = DigitalSourceType.parse(action.digital_source_type)
+            source = parsed.value if parsed else action.digital_source_type
+            break
+    capture = None
+    body = metadata if metadata is not None else exif
+    if body is not None or source is not None:
+        capture = _capture_from_metadata(body or {}, source)
+    sig = _as_dict(raw.get("signature_info"))
+    generator = None
+    info = _as_list(raw.get("claim_generator_info"))
+    if info:
+        first = _as_dict(info[0])
+        name = clean_text(first.get("name"), max_length=100)
+        version = clean_text(first.get("version"), max_length=40)
+        generator = f"{name} {version}" if name and version else name
+    elif raw.get("claim_generator"):
+        generator = clean_text(raw.get("claim_generator"), max_length=100)
+    thumb = _as_dict(raw.get("thumbnail")).get("identifier")
+    redactions = tuple(r for r in _as_list(raw.get("redactions")) if isinstance(r, str))
+    return ManifestData(
+        label=label,
+        title=clean_text(raw.get("title"), max_length=200),
+        generator=generator,
+        signature=SignatureData(
+            issuer=clean_text(sig.get("issuer"), max_length=200),
+            common_name=clean_text(sig.get("common_name"), max_length=200),
+            time=clean_text(sig.get("time"), max_length=60),
+            algorithm=clean_text(sig.get("alg"), max_length=20),
+            serial=clean_text(sig.get("cert_serial_number"), max_length=80),
+        ),
+        actions=tuple(actions),
+        capture=capture,
+        training=training,
+        ingredients=tuple(
+            _parse_ingredient(_as_dict(i)) for i in _as_list(raw.get("ingredients"))[:100]
+        ),
+        thumbnail_id=thumb if isinstance(thumb, str) else None,
+        assertion_labels=tuple(labels),
+        redacted=redactions,
+    )
+
+
+def parse_store(raw: Mapping[str, Any], *, state: str | None) -> StoreData:
+    """The Reader's whole JSON (``Reader.json()``) → StoreData."""
+    manifests = {
+        label: parse_manifest(label, _as_dict(m))
+        for label, m in list(_as_dict(raw.get("manifests")).items())[:200]
+        if isinstance(label, str)
+    }
+    results = _as_dict(raw.get("validation_results"))
+    statuses = _statuses(_as_dict(results.get("activeManifest")))
+    if not statuses:
+        statuses = _legacy_statuses(raw.get("validation_status"))
+    deltas: list[StatusEntry] = []
+    for delta in _as_list(results.get("ingredientDeltas"))[:100]:
+        deltas.extend(_statuses(_as_dict(_as_dict(delta).get("validationDeltas"))))
+    active = raw.get("active_manifest")
+    return StoreData(
+        active_label=active if isinstance(active, str) else None,
+        manifests=manifests,
+        state=state,
+        statuses=statuses,
+        ingredient_statuses=tuple(deltas),
+    )

@@ -1,0 +1,187 @@
+"""Declared vs observed: re-measure an edit at verify time (DESIGN.md, AI-extent step 7).
+
+A signer declares how much of a picture AI changed (measured when it signed, or
+a mask it supplied).  When the parent ingredient's thumbnail is embedded, the
+reader can check that claim independently: measure the change between the
+parent's thumbnail and the active manifest's own thumbnail (both are signed
+parts of the credential) with the same tone-normalised method, and compare it
+with the declared regions.  Change found outside every declared region is an
+*undeclared change*: a problem entry and a statement, never a verdict change
+(the signature is still intact; what it says is incomplete).
+
+Thumbnails are attacker data: they are decoded only through
+:func:`provenance.media.decode_thumbnail`, which bounds bytes and pixels first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from provenance import media
+from provenance.models import Action, Problem, Region, Relationship, Report
+from provenance.store import ManifestData, StoreData
+from provenance.wording import percent
+
+__all__ = [
+    "DILATE_FRACTION",
+    "UNDECLARED_CODE",
+    "UNDECLARED_TOLERANCE",
+    "compare_masks",
+    "judge",
+    "observe_extent",
+]
+
+#: Change outside the declared regions up to this fraction of the image is noise
+#: (thumbnail JPEG artefacts, edges of a blended edit), not an undeclared change.
+UNDECLARED_TOLERANCE = 0.02
+#: Declared boxes are grown by this fraction of each side before comparing: a
+#: generative fill blends a few pixels past its mask, and thumbnails blur edges.
+DILATE_FRACTION = 0.02
+#: Area numbers are compared with this slack when no regions were declared.
+AREA_TOLERANCE = 0.03
+UNDECLARED_CODE = "provenance.extent.undeclaredChange"
+
+_NOT_CONTENT = frozenset({"c2pa.created", "c2pa.opened", "c2pa.edited.metadata", "c2pa.published"})
+
+
+def _parent_thumbnail_id(manifest: ManifestData) -> str | None:
+    for ingredient in manifest.ingredients:
+        if ingredient.relationship == Relationship.PARENT_OF.value and ingredient.thumbnail_id:
+            return ingredient.thumbnail_id
+    return None
+
+
+def _grow(region: Region, amount: float) -> Region:
+    x0 = max(0.0, region.x - amount)
+    y0 = max(0.0, region.y - amount)
+    x1 = min(1.0, region.x + region.width + amount)
+    y1 = min(1.0, region.y + region.height + amount)
+    return Region(x0, y0, x1 - x0, y1 - y0)
+
+
+def _content_edits(actions: tuple[Action, ...]) -> list[Action]:
+    return [a for a in actions if a.action not in _NOT_CONTENT]
+
+
+def compare_masks(
+    changed: NDArray[np.bool_], regions: tuple[Region, ...]
+) -> tuple[float, NDArray[np.bool_]]:
+    """Fraction of the image changed outside ``regions`` (grown slightly), and that mask."""
+    height, width = changed.shape
+    allowed = np.zeros((height, width), dtype=bool)
+    for region in regions:
+        grown = _grow(region, DILATE_FRACTION)
+        x0 = max(0, int(np.floor(grown.x * width)))
+        y0 = max(0, int(np.floor(grown.y * height)))
+        x1 = min(width, int(np.ceil((grown.x + grown.width) * width)))
+        y1 = min(height, int(np.ceil((grown.y + grown.height) * height)))
+        allowed[y0:y1, x0:x1] = True
+    outside = changed & ~allowed
+    return round(float(np.count_nonzero(outside)) / changed.size, 4), outside
+
+
+def _outside_regions(outside: NDArray[np.bool_]) -> tuple[Region, ...]:
+    """Boxes around the undeclared change, via the extent module's public mask API."""
+    from PIL import Image
+
+    from provenance.extent.measure import extent_from_mask
+
+    image = Image.fromarray(outside.astype(np.uint8) * 255)
+    return extent_from_mask(image, max_regions=4).regions
+
+
+def observe_extent(report: Report, store: StoreData, thumbnails: Mapping[str, bytes]) -> Report:
+    """The report with ``ai.observed_area_fraction`` / ``ai.consistent`` filled in when possible.
+
+    Needs the active manifest's thumbnail (the edited image) and its ``parentOf``
+    ingredient's thumbnail (the parent).  Returns the report unchanged when either
+    is missing, undecodable or of another shape (a crop cannot be compared pixel
+    by pixel), or when the image is AI-generated as a whole.
+    """
+    from provenance.extent.align import GeometryMismatch
+    from provenance.extent.measure import changed_mask
+
+    active = store.active
+    if active is None or report.ai.generated:
+        return report
+    parent_id = _parent_thumbnail_id(active)
+    edited_data = thumbnails.get(active.thumbnail_id or "")
+    parent_data = thumbnails.get(parent_id or "")
+    if edited_data is None or parent_data is None:
+        return report
+    edited = media.decode_thumbnail(edited_data)
+    parent = media.decode_thumbnail(parent_data)
+    if edited is None or parent is None:
+        return report
+    try:
+        mask = changed_mask(parent, edited, max_side=media.THUMBNAIL_SIDE)
+    except (GeometryMismatch, ValueError):
+        return report
+    observed = round(float(np.count_nonzero(mask)) / mask.size, 4)
+    return judge(report, mask, observed)
+
+
+def judge(report: Report, mask: NDArray[np.bool_], observed: float) -> Report:
+    """Compare an observed change mask with what the report's actions declared (pure)."""
+    edits = _content_edits(report.actions)
+    ai_edits = [a for a in edits if a.ai]
+    # With AI edits present, the signer attributes all content change to them (a
+    # human grade is tone-normalised away), so only declared extents can explain
+    # change.  Without AI edits, a human edit of unknown extent may explain anything.
+    if ai_edits:
+        if any(a.extent is None for a in ai_edits):
+            return _with(report, observed, None)
+        explainers = [a for a in edits if a.extent is not None]
+    else:
+        if any(a.extent is None for a in edits):
+            return _with(report, observed, None)
+        explainers = edits
+    regions = tuple(r for a in explainers if a.extent for r in a.extent.regions)
+    if regions:
+        undeclared, outside = compare_masks(mask, regions)
+    else:
+        declared_area = sum(
+            (a.extent.area_fraction or 0.0) for a in explainers if a.extent is not None
+        )
+        undeclared = round(max(0.0, observed - declared_area), 4)
+        outside = mask if undeclared > AREA_TOLERANCE else np.zeros_like(mask)
+        if undeclared <= AREA_TOLERANCE:
+            undeclared = 0.0
+    consistent = undeclared <= UNDECLARED_TOLERANCE
+    if consistent:
+        return _with(report, observed, True, undeclared=undeclared)
+    where_regions = _outside_regions(outside)
+    problem = Problem(
+        code=UNDECLARED_CODE,
+        explanation=(
+            f"Comparing the picture with its parent shows change in {percent(undeclared)} "
+            "of the image outside every area the edits declared: the disclosure is incomplete."
+        ),
+        severity="warning",
+    )
+    return replace(
+        _with(report, observed, False, undeclared=undeclared, regions=where_regions),
+        problems=(*report.problems, problem),
+    )
+
+
+def _with(
+    report: Report,
+    observed: float,
+    consistent: bool | None,
+    *,
+    undeclared: float | None = None,
+    regions: tuple[Region, ...] = (),
+) -> Report:
+    ai = replace(
+        report.ai,
+        observed_area_fraction=observed,
+        consistent=consistent,
+        undeclared_area_fraction=undeclared,
+        undeclared_regions=regions,
+    )
+    return replace(report, ai=ai)

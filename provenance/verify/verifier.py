@@ -1,0 +1,449 @@
+"""File → Report.  Never raises for bad credentials: every file gets a verdict.
+
+Verification is fail-closed (DESIGN.md, "Verdicts"): only a credential that is
+intact *and* chains to an anchor the reader chose is ``trusted``; anything c2pa
+does not call Valid or Trusted is ``invalid``; a file we cannot parse is
+``unreadable``; absence of credentials is ``no_credentials`` and proves nothing.
+Reading is offline unless the caller allows remote manifests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from provenance import media
+from provenance.errors import InputError
+from provenance.models import (
+    Action,
+    AISummary,
+    CaptureFacts,
+    DigitalSourceType,
+    HistoryEntry,
+    Problem,
+    ProblemScope,
+    Report,
+    SignerSummary,
+    Verdict,
+    source_type_is_ai,
+)
+from provenance.sanitize import safe_filename_display
+from provenance.store import IngredientData, ManifestData, StatusEntry, StoreData
+from provenance.verify.statements import build_statements
+from provenance.verify.statuscodes import explain
+
+#: Codes that mean "nobody you chose vouches for this signer" — not a break.
+UNTRUSTED_CODES = frozenset({"signingCredential.untrusted"})
+#: Failure codes that always mean "broken", whatever overall state c2pa reports
+#: (defence in depth: fail closed if a c2pa version ever calls such a store Valid).
+BREAKING_CODES = frozenset(
+    {
+        "claimSignature.mismatch",
+        "claimSignature.missing",
+        "claimSignature.outsideValidity",
+        "signingCredential.revoked",
+        "signingCredential.expired",
+        "signingCredential.invalid",
+        "assertion.dataHash.mismatch",
+        "assertion.boxesHash.mismatch",
+        "assertion.bmffHash.mismatch",
+        "assertion.collectionHash.mismatch",
+        "assertion.hashedURI.mismatch",
+        "assertion.missing",
+        "assertion.multipleHardBindings",
+        "claim.hardBindings.missing",
+        "claim.missing",
+        "manifest.multipleParents",
+        "ingredient.hashedURI.mismatch",
+    }
+)
+MAX_HISTORY_DEPTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOptions:
+    """How to verify: anchors, network, sidecar, limits."""
+
+    trust_files: tuple[Path, ...] = ()
+    home: Path | None = None
+    use_trust_store: bool = True
+    allow_remote: bool = False
+    sidecar: Path | None = None
+    max_bytes: int = media.DEFAULT_MAX_BYTES
+    want_thumbnails: bool = True
+    remeasure: bool = True
+    #: Seconds allowed for fetching a remote manifest (only with ``allow_remote``).
+    remote_timeout: float = 10.0
+
+
+def _unreadable(name: str, code: str, explanation: str, *, fmt: str | None = None) -> Report:
+    problem = Problem(code=code, explanation=explanation)
+    report = Report(file=name, verdict=Verdict.UNREADABLE, problems=(problem,), format=fmt)
+    return replace(report, statements=build_statements(report))
+
+
+def verify_file(path: Path, options: VerifyOptions | None = None) -> Report:
+    """Verify one file on disk and build its report (reads the file once)."""
+    options = options or VerifyOptions()
+    name = safe_filename_display(str(path))
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            return _unreadable(
+                name, "provenance.notAFile", "This is a folder or device, not a file."
+            )
+    except OSError as exc:
+        return _unreadable(name, "provenance.io", f"The file cannot be opened ({exc.strerror}).")
+    if size > options.max_bytes:
+        return _unreadable(
+            name,
+            "provenance.tooLarge",
+            f"The file is larger than the limit of {options.max_bytes:,} bytes, so it was not read.",
+        )
+    sidecar = None
+    if options.sidecar is not None:
+        try:
+            sidecar = options.sidecar.read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"Cannot read the sidecar manifest {options.sidecar}: {exc.strerror}."
+            ) from exc
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(64)
+            stream.seek(0)
+            kind = media.sniff(head, name=path.name)
+            if kind is None:
+                return _unreadable(
+                    name,
+                    "provenance.unsupportedType",
+                    "This is not an image type we can read (the file content is not a known format).",
+                )
+            return _verify_stream(stream, kind, name, options, sidecar)
+    except OSError as exc:
+        return _unreadable(name, "provenance.io", f"The file cannot be read ({exc.strerror}).")
+
+
+def _verify_stream(
+    stream: object, kind: media.MediaType, name: str, options: VerifyOptions, sidecar: bytes | None
+) -> Report:
+    from provenance import _c2pa
+    from provenance.identity.trust import anchors_pem
+
+    anchors = anchors_pem(options.home if options.use_trust_store else None, options.trust_files)
+    # c2pa always reads offline: a remote manifest is fetched by us, bounded
+    # (provenance.verify.remote), and handed to the reader like a sidecar.
+    read_options = _c2pa.ReadOptions(
+        anchors_pem=anchors or None,
+        allow_remote=False,
+        want_thumbnails=options.want_thumbnails,
+    )
+    result = _c2pa.read_credentials(stream, kind.mime, read_options, sidecar=sidecar)  # type: ignore[arg-type]
+    outcome = result.outcome
+    fetch_problem: str | None = None
+    if (
+        outcome is _c2pa.ReadOutcome.REMOTE_ONLY
+        and options.allow_remote
+        and result.remote_url
+        and sidecar is None
+    ):
+        from provenance.verify.remote import RemoteFetchError, fetch_manifest
+
+        try:
+            fetched = fetch_manifest(result.remote_url, timeout=options.remote_timeout)
+        except RemoteFetchError as exc:
+            fetch_problem = exc.message
+        else:
+            stream.seek(0)  # type: ignore[attr-defined]
+            remote_url = result.remote_url
+            result = _c2pa.read_credentials(stream, kind.mime, read_options, sidecar=fetched)  # type: ignore[arg-type]
+            if result.outcome is _c2pa.ReadOutcome.REMOTE_ONLY:
+                fetch_problem = "The fetched remote manifest could not be used."
+            elif result.outcome is _c2pa.ReadOutcome.NOT_FOUND:
+                result = replace(result, outcome=_c2pa.ReadOutcome.MALFORMED)
+            result = replace(result, remote_url=remote_url)
+            outcome = result.outcome
+    if outcome is _c2pa.ReadOutcome.NOT_FOUND:
+        report = Report(file=name, verdict=Verdict.NO_CREDENTIALS, format=kind.mime)
+    elif outcome is _c2pa.ReadOutcome.UNSUPPORTED:
+        return _unreadable(
+            name,
+            "provenance.unsupportedType",
+            "This file type cannot carry Content Credentials that we can read.",
+            fmt=kind.mime,
+        )
+    elif outcome is _c2pa.ReadOutcome.REMOTE_ONLY:
+        report = Report(
+            file=name,
+            verdict=Verdict.INVALID,
+            format=kind.mime,
+            remote_url=result.remote_url,
+            problems=(
+                Problem(
+                    code="provenance.remoteManifest.notFetched",
+                    explanation=(
+                        "The credentials are not in the file but at a remote address, which was not "
+                        "contacted; use --allow-remote to fetch them."
+                    ),
+                )
+                if fetch_problem is None
+                else Problem(
+                    code="provenance.remoteManifest.fetchFailed",
+                    explanation=f"The remote credentials could not be fetched: {fetch_problem}",
+                ),
+            ),
+        )
+    elif outcome is _c2pa.ReadOutcome.MALFORMED or result.store is None:
+        report = Report(
+            file=name,
+            verdict=Verdict.INVALID,
+            format=kind.mime,
+            problems=(
+                Problem(
+                    code="provenance.manifest.malformed",
+                    explanation=(
+                        "The file carries Content Credentials that are damaged or malformed "
+                        f"and cannot be checked ({result.message})."
+                    ),
+                ),
+            ),
+        )
+    else:
+        report = build_report(name, kind.mime, result.store, result.thumbnails)
+        if options.remeasure and report.verdict.is_intact:
+            report = _with_observed_extent(report, result.store, result.thumbnails)
+    return replace(report, statements=build_statements(report))
+
+
+def verdict_for(store: StoreData) -> Verdict:
+    """The verdict c2pa's validation state and status codes support, failing closed."""
+    if store.active is None:
+        return Verdict.INVALID
+    if any(s.kind == "failure" and s.code in BREAKING_CODES for s in store.statuses):
+        return Verdict.INVALID
+    if store.state == "Trusted":
+        return Verdict.TRUSTED
+    if store.state == "Valid":
+        return Verdict.VALID_UNTRUSTED
+    return Verdict.INVALID
+
+
+#: Leads the explanation of a problem found in an ingredient's credentials.
+HISTORY_PREFIX = "Earlier in the history: "
+
+
+def _problems(
+    active: Iterable[StatusEntry], history: Iterable[StatusEntry] = ()
+) -> tuple[Problem, ...]:
+    """Problems of this file's manifest, then those only its ingredients have.
+
+    An ingredient's status (its time-stamp, its signer) says nothing about this
+    file's own signature, so it is scoped and worded as history; a code already
+    reported for this file is not repeated for its history.
+    """
+    seen: set[tuple[str, str]] = set()
+    out: list[Problem] = []
+    for scope, entries in ((ProblemScope.ACTIVE, active), (ProblemScope.HISTORY, history)):
+        for entry in entries:
+            if entry.kind == "success":
+                continue
+            key = (entry.code, entry.kind)
+            if key in seen:
+                continue
+            seen.add(key)
+            explanation = explain(entry.code)
+            if scope is ProblemScope.HISTORY:
+                # "The time-stamp ..." -> "Earlier in the history: the time-stamp ..."
+                if explanation[1:2].islower():
+                    explanation = explanation[0].lower() + explanation[1:]
+                explanation = HISTORY_PREFIX + explanation
+            out.append(Problem(entry.code, explanation, severity=entry.kind, scope=scope))
+    # Failures first, then the rest; this file's before its history within each.
+    return tuple(sorted(out, key=lambda p: p.severity != "failure"))
+
+
+def _signer(
+    manifest: ManifestData, verdict: Verdict, statuses: Iterable[StatusEntry]
+) -> SignerSummary:
+    codes = {s.code for s in statuses}
+    timestamp_trusted: bool | None = None
+    if manifest.signature.time:
+        if "timeStamp.trusted" in codes:
+            timestamp_trusted = True
+        elif codes & {
+            "timeStamp.untrusted",
+            "timeStamp.mismatch",
+            "timeStamp.malformed",
+            "timeStamp.outsideValidity",
+        }:
+            timestamp_trusted = False
+    return SignerSummary(
+        name=manifest.signature.common_name,
+        organization=manifest.signature.issuer,
+        issuer=manifest.signature.issuer,
+        signed_at=manifest.signature.time,
+        trusted=verdict is Verdict.TRUSTED,
+        algorithm=manifest.signature.algorithm,
+        timestamp_trusted=timestamp_trusted,
+    )
+
+
+def _ingredient_verdict(ingredient: IngredientData, store: StoreData) -> Verdict:
+    """An ingredient's verdict from what was recorded when it was used *and* what holds now.
+
+    The recorded results (C2PA 2.x, 15.7 "ingredient validation") were made with
+    the signer's trust settings; the reader's ``ingredientDeltas`` say what differs
+    under the reader's anchors.  A break in either is a break; "trusted" needs the
+    reader's own anchors to vouch for the ingredient's signer now.
+    """
+    label = ingredient.manifest_label
+    if label is None or label not in store.manifests:
+        return Verdict.NO_CREDENTIALS
+    marker = f"/c2pa/{label}"
+    current = [s for s in store.ingredient_statuses if s.url and marker in s.url]
+    recorded = {s.code for s in ingredient.statuses if s.kind == "failure"}
+    now_failing = {s.code for s in current if s.kind == "failure"}
+    if (recorded | now_failing) - UNTRUSTED_CODES:
+        return Verdict.INVALID
+    if any(s.code == "signingCredential.trusted" and s.kind == "success" for s in current):
+        return Verdict.TRUSTED
+    return Verdict.VALID_UNTRUSTED
+
+
+def _history(
+    manifest: ManifestData,
+    store: StoreData,
+    thumbnails: Mapping[str, bytes],
+    depth: int,
+    seen: frozenset[str],
+) -> tuple[HistoryEntry, ...]:
+    if depth >= MAX_HISTORY_DEPTH:
+        return ()
+    entries = []
+    for ingredient in manifest.ingredients:
+        child = store.manifests.get(ingredient.manifest_label or "")
+        verdict = _ingredient_verdict(ingredient, store)
+        if child is not None and child.label not in seen:
+            child_history = _history(child, store, thumbnails, depth + 1, seen | {child.label})
+            entries.append(
+                HistoryEntry(
+                    title=ingredient.title,
+                    relationship=ingredient.relationship,
+                    verdict=verdict,
+                    capture=child.capture,
+                    actions=child.actions,
+                    history=child_history,
+                    signer=_signer(child, verdict, ingredient.statuses),
+                    thumbnail=thumbnails.get(ingredient.thumbnail_id or "")
+                    or thumbnails.get(child.thumbnail_id or ""),
+                )
+            )
+        else:
+            entries.append(
+                HistoryEntry(
+                    title=ingredient.title,
+                    relationship=ingredient.relationship,
+                    verdict=verdict,
+                    thumbnail=thumbnails.get(ingredient.thumbnail_id or ""),
+                )
+            )
+    return tuple(entries)
+
+
+def _inherited_capture(manifest: ManifestData, store: StoreData) -> CaptureFacts | None:
+    """This manifest's capture facts, or for an edit, those of its parent chain."""
+    current: ManifestData | None = manifest
+    seen: set[str] = set()
+    while current is not None and current.label not in seen:
+        if current.capture is not None:
+            return current.capture
+        seen.add(current.label)
+        parent = next((i for i in current.ingredients if i.relationship == "parentOf"), None)
+        current = store.manifests.get(parent.manifest_label or "") if parent else None
+    return None
+
+
+def ai_summary(actions: tuple[Action, ...], capture: CaptureFacts | None) -> AISummary:
+    """What the active manifest discloses about AI, with the union of AI edit extents.
+
+    When several AI edits carry extents, the union is estimated as the sum capped
+    at 1 (an upper bound; regions may overlap) — except when all carry the same
+    measured-as-a-whole extent, which is counted once.
+    """
+    # Only trained-model media counts as "generated by AI"; algorithmicMedia (made by a
+    # formula, IPTC) and digitalCreation are not AI.
+    generated_types = {DigitalSourceType.TRAINED_ALGORITHMIC_MEDIA.value}
+    generated = any(
+        a.action == "c2pa.created"
+        and (
+            DigitalSourceType.parse(a.digital_source_type) or DigitalSourceType.DIGITAL_CAPTURE
+        ).value
+        in generated_types
+        for a in actions
+    ) or (capture is not None and capture.source in generated_types)
+    ai_edits = [a for a in actions if a.ai and a.action != "c2pa.created"]
+    tools = tuple(sorted({a.software_agent for a in actions if a.ai and a.software_agent}))
+    area: float | None
+    if generated:
+        area = 1.0
+    elif not ai_edits:
+        area = 0.0
+    elif any(a.extent is None or a.extent.area_fraction is None for a in ai_edits):
+        area = None
+    else:
+        distinct = {(a.extent.area_fraction, a.extent.regions) for a in ai_edits if a.extent}
+        area = min(1.0, sum(fraction or 0.0 for fraction, _ in distinct))
+    return AISummary(
+        generated=generated,
+        edited=bool(ai_edits),
+        area_fraction=None if area is None else round(area, 4),
+        tools=tools,
+    )
+
+
+def build_report(name: str, mime: str, store: StoreData, thumbnails: Mapping[str, bytes]) -> Report:
+    """Turn a parsed manifest store into a Report (pure; unit-testable without c2pa)."""
+    verdict = verdict_for(store)
+    active = store.active
+    problems = _problems(store.statuses, store.ingredient_statuses)
+    if active is None:
+        return Report(
+            file=name,
+            verdict=Verdict.INVALID,
+            format=mime,
+            problems=problems or (Problem("claim.missing", explain("claim.missing")),),
+        )
+    capture = _inherited_capture(active, store)
+    ai = ai_summary(active.actions, active.capture)
+    return Report(
+        file=name,
+        verdict=verdict,
+        signer=_signer(active, verdict, store.statuses),
+        capture=capture,
+        ai=ai,
+        actions=active.actions,
+        history=_history(active, store, thumbnails, 0, frozenset({active.label})),
+        problems=problems,
+        title=active.title,
+        format=mime,
+        training=active.training,
+        thumbnail=thumbnails.get(active.thumbnail_id or ""),
+    )
+
+
+def _with_observed_extent(
+    report: Report, store: StoreData, thumbnails: Mapping[str, bytes]
+) -> Report:
+    """Re-measure AI change against the parent's embedded thumbnail (DESIGN.md step 7)."""
+    if len(thumbnails) < 2:
+        # Nothing to compare (no parent thumbnail): skip importing numpy and Pillow.
+        return report
+    from provenance.verify.observe import observe_extent
+
+    return observe_extent(report, store, thumbnails)
+
+
+def any_ai(actions: Iterable[Action]) -> bool:
+    """True when any action declares AI involvement."""
+    return any(source_type_is_ai(a.digital_source_type) for a in actions)
