@@ -2,15 +2,25 @@
 
 Formats are recognised from the first bytes, never from the file name: a file's
 name is the user's (or an attacker's) word, its magic number is what every
-decoder will act on.  Decoding is bounded in bytes and pixels before any pixel
-is touched (DESIGN.md: thumbnails and images can be decompression bombs), and
-JPEGs use Pillow's draft mode so a 24 MP photo decodes at 1/8 scale when only a
-thumbnail or a measurement copy is needed.
+decoder will act on.  (The name only tells apart formats that share a container
+byte for byte: TIFF, DNG, NEF, ARW and PEF all begin ``II*\0``/``MM\0*``.)
+Decoding is bounded in bytes and pixels before any pixel is touched
+(DESIGN.md: thumbnails and images can be decompression bombs), and JPEGs use
+Pillow's draft mode so a 24 MP photo decodes at 1/8 scale when only a thumbnail
+or a measurement copy is needed.
+
+HEIC/HEIF (every iPhone photo) decode through ``pillow-heif`` (libheif), which
+is imported and registered with Pillow only when such a file is met, so that
+verifying or signing a JPEG never pays for it.  Camera RAW files are read by
+:mod:`provenance.raw`: their picture is the camera's embedded JPEG preview (or,
+with the optional ``rawpy``, a LibRaw decode); their credentials always live in
+a ``.c2pa`` sidecar because a RAW's bytes are never modified.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,31 +42,84 @@ THUMBNAIL_SIDE = 1024
 
 @dataclass(frozen=True, slots=True)
 class MediaType:
-    """A format we can sign or read: its MIME type and the usual extension."""
+    """A format we can sign or read: its MIME type and the usual extension.
+
+    ``embeddable``: c2pa can write a manifest into a copy of the file.  A camera
+    RAW (``raw``) that is not embeddable is signed only with a sidecar, and c2pa
+    sees it as plain bytes (:attr:`c2pa_mime`): the sidecar's hard binding is a
+    data hash of the whole file (C2PA 2.x, 9.2 "Hard bindings"), so no format
+    parser of c2pa-rs ever runs on it.
+    """
 
     mime: str
     extension: str
     signable: bool = True
+    embeddable: bool = True
+    raw: bool = False
+    #: Short name shown to people and used to pick the RAW parser ("CR3", "NEF").
+    label: str = ""
+
+    @property
+    def c2pa_mime(self) -> str:
+        """The MIME type to hand c2pa for signing and reading this format."""
+        return self.mime if self.embeddable else OCTET_STREAM
+
+    @property
+    def sidecar_only(self) -> bool:
+        """True when this format's credentials can only live in a ``.c2pa`` sidecar."""
+        return self.signable and not self.embeddable
 
 
-JPEG = MediaType("image/jpeg", ".jpg")
-PNG = MediaType("image/png", ".png")
-WEBP = MediaType("image/webp", ".webp")
-TIFF = MediaType("image/tiff", ".tif")
-HEIC = MediaType("image/heic", ".heic")
-HEIF = MediaType("image/heif", ".heif")
-AVIF = MediaType("image/avif", ".avif")
-GIF = MediaType("image/gif", ".gif")
-DNG = MediaType("image/x-adobe-dng", ".dng")
-SVG = MediaType("image/svg+xml", ".svg", signable=False)
-JXL = MediaType("image/jxl", ".jxl", signable=False)
+OCTET_STREAM = "application/octet-stream"
+
+JPEG = MediaType("image/jpeg", ".jpg", label="JPEG")
+PNG = MediaType("image/png", ".png", label="PNG")
+WEBP = MediaType("image/webp", ".webp", label="WebP")
+TIFF = MediaType("image/tiff", ".tif", label="TIFF")
+HEIC = MediaType("image/heic", ".heic", label="HEIC")
+HEIF = MediaType("image/heif", ".heif", label="HEIF")
+AVIF = MediaType("image/avif", ".avif", label="AVIF")
+GIF = MediaType("image/gif", ".gif", label="GIF")
+#: DNG is a RAW that c2pa can also embed into (a TIFF container).
+DNG = MediaType("image/x-adobe-dng", ".dng", raw=True, label="DNG")
+CR3 = MediaType("image/x-canon-cr3", ".cr3", embeddable=False, raw=True, label="CR3")
+CR2 = MediaType("image/x-canon-cr2", ".cr2", embeddable=False, raw=True, label="CR2")
+NEF = MediaType("image/x-nikon-nef", ".nef", embeddable=False, raw=True, label="NEF")
+ARW = MediaType("image/x-sony-arw", ".arw", embeddable=False, raw=True, label="ARW")
+ORF = MediaType("image/x-olympus-orf", ".orf", embeddable=False, raw=True, label="ORF")
+RAF = MediaType("image/x-fuji-raf", ".raf", embeddable=False, raw=True, label="RAF")
+RW2 = MediaType("image/x-panasonic-rw2", ".rw2", embeddable=False, raw=True, label="RW2")
+PEF = MediaType("image/x-pentax-pef", ".pef", embeddable=False, raw=True, label="PEF")
+SVG = MediaType("image/svg+xml", ".svg", signable=False, label="SVG")
+JXL = MediaType("image/jxl", ".jxl", signable=False, label="JPEG XL")
 C2PA_SIDECAR = MediaType("application/c2pa", ".c2pa", signable=False)
+
+#: Camera RAW formats, by the extensions cameras give them.
+RAW_FORMATS: tuple[MediaType, ...] = (DNG, CR3, CR2, NEF, ARW, ORF, RAF, RW2, PEF)
+#: TIFF-container RAWs told apart only by their name (same first bytes as TIFF).
+_TIFF_RAW_BY_EXTENSION = {
+    ".dng": DNG,
+    ".nef": NEF,
+    ".nrw": NEF,
+    ".arw": ARW,
+    ".srf": ARW,
+    ".sr2": ARW,
+    ".pef": PEF,
+}
+#: What the error hints name: exactly the formats that sign and verify here.
+SUPPORTED_TEXT = (
+    "JPEG, PNG, WebP, TIFF, GIF, HEIC/HEIF, AVIF, "
+    "and camera RAW (DNG, CR3, CR2, NEF, ARW, ORF, RAF, RW2, PEF; signed with --sidecar)"
+)
+#: What can be decoded to pixels (for thumbnails, measurement, masks).
+DECODABLE_TEXT = "JPEG, PNG, WebP, TIFF, GIF, HEIC/HEIF, AVIF or camera RAW"
 
 
 def sniff(head: bytes, *, name: str = "") -> MediaType | None:
     """Recognise a format from the first bytes of a file (at least 64 are best).
 
-    ``name`` only separates TIFF from DNG, which share a container.
+    ``name`` only separates TIFF from the RAWs that share its container byte for
+    byte (DNG, NEF, ARW, PEF); CR2, ORF, RW2, CR3 and RAF have marks of their own.
     """
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
@@ -65,11 +128,22 @@ def sniff(head: bytes, *, name: str = "") -> MediaType | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return DNG if name.lower().endswith(".dng") else TIFF
+        if head[:4] == b"II*\x00" and head[8:10] == b"CR":
+            return CR2
+        dot = name.rfind(".")
+        return _TIFF_RAW_BY_EXTENSION.get(name[dot:].lower(), TIFF) if dot >= 0 else TIFF
+    if head[:4] in (b"IIRO", b"IIRS", b"MMOR"):
+        return ORF
+    if head[:4] == b"IIU\x00":
+        return RW2
+    if head.startswith(b"FUJIFILMCCD-RAW"):
+        return RAF
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return GIF
     if head[4:8] == b"ftyp":
         brand = head[8:12]
+        if brand == b"crx ":
+            return CR3
         if brand in (b"avif", b"avis"):
             return AVIF
         if brand in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"):
@@ -93,11 +167,21 @@ def _pil() -> type[Image.Image]:
     return Image.Image
 
 
-def open_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+def open_image(
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, kind: MediaType | None = None
+) -> Image.Image:
     """Open image bytes lazily, refusing more than ``max_pixels`` before decoding.
 
-    Raises :class:`InputError` for data Pillow cannot identify.
+    ``kind`` is the format :func:`sniff` found with the file's name (it tells a
+    NEF from a TIFF); without it the bytes are sniffed here.  A camera RAW opens
+    as its embedded preview (:func:`open_raw`).  Raises :class:`InputError` for
+    data that cannot be decoded.
     """
+    kind = kind or sniff(data[:64])
+    if kind is not None and kind.raw:
+        return open_raw(data, kind, max_pixels=max_pixels)
+    if kind in (HEIC, HEIF):
+        _register_heif()
     _pil()
     from PIL import Image, UnidentifiedImageError
 
@@ -106,15 +190,139 @@ def open_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Im
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise InputError(
             "The file is not an image we can decode.",
-            hint="Check that it is a complete JPEG, PNG, WebP or TIFF file.",
+            hint=f"Check that it is a complete {DECODABLE_TEXT} file.",
         ) from exc
-    width, height = img.size
+    _check_pixels(img.size, max_pixels)
+    return img
+
+
+def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
     if width <= 0 or height <= 0 or width * height > max_pixels:
         raise InputError(
             f"The image is too large to process safely ({width}x{height} pixels).",
             hint=f"The limit is {max_pixels:,} pixels.",
         )
+
+
+_heif_lock = threading.Lock()
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    """Teach Pillow HEIC/HEIF through pillow-heif, once, the first time such a file is met.
+
+    Imported here and not at start-up: it loads libheif (about 0.1 s), which a
+    JPEG never needs (tests/cli/test_startup.py checks it stays unloaded).
+    """
+    global _heif_registered
+    with _heif_lock:
+        if _heif_registered:
+            return
+        try:
+            import pillow_heif
+        except ImportError as exc:
+            raise InputError(
+                "HEIC/HEIF images need the pillow-heif package, which is not installed.",
+                hint="Install it with: pip install pillow-heif",
+            ) from exc
+        # Only the primary image is wanted: no thumbnails, depth or auxiliary images.
+        pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+        _heif_registered = True
+
+
+#: ``Image.info`` key under which a RAW preview carries its EXIF orientation (1-8).
+RAW_ORIENTATION = "provenance.raw_orientation"
+_TAG_ORIENTATION = 0x0112
+
+
+def open_raw(data: bytes, kind: MediaType, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """A camera RAW's picture: its largest embedded JPEG preview, opened lazily.
+
+    The preview is the camera's own rendering of the capture, which is what a
+    thumbnail should show and what a development is measured against.  Without
+    one, LibRaw (the optional ``rawpy``) decodes the sensor data at half size;
+    a DNG without either still has its IFD0 thumbnail.  The preview is stored
+    as the sensor lies; the RAW's orientation is applied by :func:`reduce_image`.
+    """
+    from provenance import raw
+
+    try:
+        contents = raw.read_raw(data, kind.label)
+    except raw.RawFormatError as exc:
+        raise InputError(
+            f"The file is not a readable {kind.label} camera RAW file ({exc}).",
+            hint="Check that the file was copied completely from the card.",
+        ) from exc
+    orientation = _offset_value(contents.ifd0.get(_TAG_ORIENTATION))
+    preview = contents.preview_bytes(data, max_pixels=max_pixels)
+    img: Image.Image | None = None
+    if preview is not None:
+        img = open_image(preview, max_pixels=max_pixels, kind=JPEG)
+    else:
+        img = _decode_with_libraw(data, max_pixels=max_pixels)
+        if img is not None:
+            orientation = 1  # LibRaw applies the orientation itself
+    if img is None and kind is DNG:
+        img = _open_tiff_thumbnail(data, max_pixels=max_pixels)
+    if img is None:
+        raise InputError(
+            f"The {kind.label} file has no embedded preview that can be read.",
+            hint="Install the optional RAW decoder (LibRaw): pip install 'provenance[raw]'",
+        )
+    if orientation is not None and 2 <= orientation <= 8:
+        img.info[RAW_ORIENTATION] = orientation
     return img
+
+
+def _offset_value(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _open_tiff_thumbnail(data: bytes, *, max_pixels: int) -> Image.Image | None:
+    from PIL import Image, UnidentifiedImageError
+
+    _pil()
+    try:
+        img = Image.open(io.BytesIO(data), formats=("TIFF",))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    _check_pixels(img.size, max_pixels)
+    return img
+
+
+def _decode_with_libraw(data: bytes, *, max_pixels: int) -> Image.Image | None:
+    """A half-size LibRaw rendering (camera white balance), or None without ``rawpy``.
+
+    LibRaw's own embedded-thumbnail reader is asked first (it knows maker notes
+    we do not parse); only then is the sensor data developed.  LibRaw is native
+    code running on an untrusted file, like c2pa-rs: bounded by the pixel limit.
+    """
+    try:
+        import rawpy
+    except ImportError:
+        return None
+    from PIL import Image
+
+    try:
+        with rawpy.imread(io.BytesIO(data)) as decoder:
+            sizes = decoder.sizes
+            _check_pixels((sizes.raw_width, sizes.raw_height), max_pixels)
+            try:
+                thumb = decoder.extract_thumb()
+            except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
+                thumb = None
+            if thumb is not None and thumb.format == rawpy.ThumbFormat.JPEG:
+                try:
+                    return open_image(bytes(thumb.data), max_pixels=max_pixels, kind=JPEG)
+                except InputError:
+                    pass
+            rgb = decoder.postprocess(
+                half_size=True, use_camera_wb=True, no_auto_bright=True, output_bps=8
+            )
+    except (rawpy.LibRawError, ValueError, MemoryError):
+        return None
+    return Image.fromarray(rgb, "RGB")
 
 
 def decode_reduced(
@@ -123,9 +331,12 @@ def decode_reduced(
     *,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     min_side: int | None = None,
+    kind: MediaType | None = None,
 ) -> Image.Image:
     """Decode image bytes to RGB with the longer side at most ``max_side`` (see reduce_image)."""
-    return reduce_image(open_image(data, max_pixels=max_pixels), max_side, min_side=min_side)
+    return reduce_image(
+        open_image(data, max_pixels=max_pixels, kind=kind), max_side, min_side=min_side
+    )
 
 
 def reduce_image(img: Image.Image, max_side: int, *, min_side: int | None = None) -> Image.Image:
@@ -144,6 +355,7 @@ def reduce_image(img: Image.Image, max_side: int, *, min_side: int | None = None
     """
     from PIL import Image, ImageFile
 
+    orientation = img.info.get(RAW_ORIENTATION)
     try:
         if img.format == "JPEG":
             # Ask for the size we will end with, not a square: draft picks the smallest
@@ -177,7 +389,21 @@ def reduce_image(img: Image.Image, max_side: int, *, min_side: int | None = None
             img = img.reduce(factor)
         if max(img.size) > max_side:
             img.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    if isinstance(orientation, int) and orientation in _ORIENTATION_TRANSPOSE:
+        img = img.transpose(Image.Transpose[_ORIENTATION_TRANSPOSE[orientation]])
     return img
+
+
+#: EXIF orientation (TIFF 6.0 tag 274) -> the Pillow transpose that shows the picture upright.
+_ORIENTATION_TRANSPOSE = {
+    2: "FLIP_LEFT_RIGHT",
+    3: "ROTATE_180",
+    4: "FLIP_TOP_BOTTOM",
+    5: "TRANSPOSE",
+    6: "ROTATE_270",
+    7: "TRANSVERSE",
+    8: "ROTATE_90",
+}
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -8,6 +8,7 @@ never reaches a manifest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from provenance.models import CaptureFacts, DigitalSourceType, GeoLocation
@@ -15,6 +16,8 @@ from provenance.sanitize import clean_text
 
 if TYPE_CHECKING:
     from PIL import Image
+
+    from provenance.media import MediaType
 
 # EXIF tag numbers (EXIF 2.32 / TIFF 6.0).
 TAG_MAKE = 0x010F
@@ -87,33 +90,83 @@ def capture_facts_from_image(
         sub = exif.get_ifd(IFD_EXIF)
     except (OSError, ValueError, KeyError):
         sub = {}
-    lens = _text(sub.get(TAG_LENS_MODEL))
-    taken = exif_datetime_to_iso(
-        _text(sub.get(TAG_DATETIME_ORIGINAL)) or _text(exif.get(TAG_DATETIME)),
-        _text(sub.get(TAG_OFFSET_TIME_ORIGINAL)),
-    )
-    location = None
+    gps: Mapping[int, Any] = {}
     if keep_location:
         try:
             gps = exif.get_ifd(IFD_GPS)
         except (OSError, ValueError, KeyError):
             gps = {}
-        if GPS_LAT in gps and GPS_LON in gps:
-            lat = _dms(gps[GPS_LAT], gps.get(GPS_LAT_REF, "N"))
-            lon = _dms(gps[GPS_LON], gps.get(GPS_LON_REF, "E"))
+    return capture_facts_from_tags(
+        exif, sub, gps, source=source, keep_location=keep_location
+    )
+
+
+def _location(gps: Mapping[int, Any]) -> GeoLocation | None:
+    if GPS_LAT not in gps or GPS_LON not in gps:
+        return None
+    lat = _dms(gps[GPS_LAT], gps.get(GPS_LAT_REF, "N"))
+    lon = _dms(gps[GPS_LON], gps.get(GPS_LON_REF, "E"))
+    alt = None
+    if GPS_ALT in gps:
+        try:
+            alt = round(_rational(gps[GPS_ALT]), 2)
+        except (TypeError, ValueError, ZeroDivisionError):
             alt = None
-            if GPS_ALT in gps:
-                try:
-                    alt = round(_rational(gps[GPS_ALT]), 2)
-                except (TypeError, ValueError, ZeroDivisionError):
-                    alt = None
-            if lat is not None and lon is not None:
-                location = GeoLocation(lat, lon, alt)
+    if lat is None or lon is None:
+        return None
+    return GeoLocation(lat, lon, alt)
+
+
+def capture_facts_from_tags(
+    ifd0: Mapping[int, Any],
+    exif: Mapping[int, Any],
+    gps: Mapping[int, Any],
+    *,
+    source: DigitalSourceType | None = DigitalSourceType.DIGITAL_CAPTURE,
+    keep_location: bool = False,
+) -> CaptureFacts:
+    """Capture facts from TIFF/EXIF tag maps (IFD0, Exif IFD, GPS IFD), as RAW files keep them.
+
+    The same rules as :func:`capture_facts_from_image`: malformed values read as
+    missing, and the location only when the photographer opts in.
+    """
+    location = _location(gps) if keep_location else None
     return CaptureFacts(
         source=source.value if source else None,
-        make=_text(exif.get(TAG_MAKE)),
-        model=_text(exif.get(TAG_MODEL)),
-        lens=lens,
-        taken_at=taken,
+        make=_tag_text(ifd0.get(TAG_MAKE)),
+        model=_tag_text(ifd0.get(TAG_MODEL)),
+        lens=_tag_text(exif.get(TAG_LENS_MODEL)),
+        taken_at=exif_datetime_to_iso(
+            _tag_text(exif.get(TAG_DATETIME_ORIGINAL)) or _tag_text(ifd0.get(TAG_DATETIME)),
+            _tag_text(exif.get(TAG_OFFSET_TIME_ORIGINAL)),
+        ),
         location=location,
+    )
+
+
+def _tag_text(value: Any) -> str | None:
+    """A text tag's value, or None when the file put something else there (hostile or odd)."""
+    return _text(value) if isinstance(value, str | bytes) else None
+
+
+def capture_facts_from_raw(
+    data: bytes,
+    kind: MediaType,
+    *,
+    source: DigitalSourceType | None = DigitalSourceType.DIGITAL_CAPTURE,
+    keep_location: bool = False,
+) -> CaptureFacts:
+    """Camera facts from a camera RAW's own metadata (:mod:`provenance.raw`).
+
+    A RAW whose structure cannot be parsed gives empty facts here; opening its
+    picture reports the damage.
+    """
+    from provenance import raw
+
+    try:
+        contents = raw.read_raw(data, kind.label)
+    except raw.RawFormatError:
+        return CaptureFacts(source=source.value if source else None)
+    return capture_facts_from_tags(
+        contents.ifd0, contents.exif, contents.gps, source=source, keep_location=keep_location
     )

@@ -28,7 +28,7 @@ from provenance.models import (
     ExtentMethod,
     Relationship,
 )
-from provenance.sign.capture import capture_facts_from_image
+from provenance.sign.capture import capture_facts_from_image, capture_facts_from_raw
 from provenance.sign.manifest import ManifestPlan, build_definition, redaction_uri
 
 # Re-exported: the request types lived here first, and callers import them from here.
@@ -89,7 +89,7 @@ def read_input(path: Path, *, max_bytes: int) -> tuple[bytes, media.MediaType]:
     if kind is None or not kind.signable:
         raise InputError(
             f"{path.name} is not an image type that can be signed.",
-            hint="Supported: JPEG, PNG, WebP, TIFF, HEIC/HEIF, AVIF, GIF, DNG.",
+            hint=f"Supported: {media.SUPPORTED_TEXT}.",
         )
     return data, kind
 
@@ -239,10 +239,20 @@ def sign_image(
     output = request.output
     check_output(source, output, force=request.force)
     data, kind = read_input(source, max_bytes=request.max_bytes)
-    opened = media.open_image(data, max_pixels=request.max_pixels)
+    if kind.sidecar_only:
+        raise InputError(
+            f"{source.name} is a camera RAW file ({kind.label}): its bytes are never modified, "
+            "so its credentials can only go in a .c2pa sidecar beside it.",
+            hint=f"Sign it with --sidecar: it writes {source.name}.c2pa.",
+        )
+    opened = media.open_image(data, max_pixels=request.max_pixels, kind=kind)
     capture: CaptureFacts | None = None
     if request.generated:
         capture = CaptureFacts(source=DigitalSourceType.TRAINED_ALGORITHMIC_MEDIA.value)
+    elif request.parent is None and kind.raw:
+        capture = capture_facts_from_raw(
+            data, kind, source=request.source_type, keep_location=request.keep_location
+        )
     elif request.parent is None:
         capture = capture_facts_from_image(
             opened, source=request.source_type, keep_location=request.keep_location
@@ -264,6 +274,7 @@ def sign_image(
                 WORKING_SIDE,
                 max_pixels=request.max_pixels,
                 min_side=WORKING_MIN_SIDE,
+                kind=parent_kind,
             )
             if request.parent is not None
             else None

@@ -139,7 +139,7 @@ def _verify_stream(
         allow_remote=False,
         want_thumbnails=options.want_thumbnails,
     )
-    result = _c2pa.read_credentials(stream, kind.mime, read_options, sidecar=sidecar)  # type: ignore[arg-type]
+    result = _c2pa.read_credentials(stream, kind.c2pa_mime, read_options, sidecar=sidecar)  # type: ignore[arg-type]
     outcome = result.outcome
     fetch_problem: str | None = None
     if (
@@ -157,7 +157,7 @@ def _verify_stream(
         else:
             stream.seek(0)  # type: ignore[attr-defined]
             remote_url = result.remote_url
-            result = _c2pa.read_credentials(stream, kind.mime, read_options, sidecar=fetched)  # type: ignore[arg-type]
+            result = _c2pa.read_credentials(stream, kind.c2pa_mime, read_options, sidecar=fetched)  # type: ignore[arg-type]
             if result.outcome is _c2pa.ReadOutcome.REMOTE_ONLY:
                 fetch_problem = "The fetched remote manifest could not be used."
             elif result.outcome is _c2pa.ReadOutcome.NOT_FOUND:

@@ -24,6 +24,7 @@ FOUNDATIONS = frozenset(
         "provenance.sanitize",
         "provenance.config",
         "provenance.media",
+        "provenance.raw",
         "provenance.labels",
         "provenance.store",
         "provenance.wording",
