@@ -11,6 +11,7 @@ rich markup.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +26,7 @@ from provenance_cli._common import terminal_width, use_color
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from provenance.outputs import OutputPlan
     from provenance.sign.request import SignRequest
     from provenance.verify import VerifyOptions
     from provenance.volume.batch import BatchEvent
@@ -156,13 +158,14 @@ def run_check(
     *,
     jobs: int | None,
     timeout_s: float | None,
-    csv_path: Path | None,
-    json_path: Path | None,
+    csv_plan: OutputPlan | None,
+    json_plan: OutputPlan | None,
 ) -> int:
     """Verify every image under ``paths``, apply the policy, report; 0 all pass, 20 otherwise."""
     from rich.table import Table
 
     from provenance.errors import InputError
+    from provenance.outputs import refuse_inputs, write_output
     from provenance.report.json_report import report_to_dict
     from provenance.volume.batch import collect_images, verify_many
     from provenance.volume.policy import CSV_COLUMNS, csv_row, evaluate
@@ -170,23 +173,28 @@ def run_check(
     files = collect_images(paths)
     if not files:
         raise InputError("No images were found to check.", hint="Give image files or folders.")
+    for plan in (csv_plan, json_plan):
+        if plan is not None:  # a report may not replace a file it reports on
+            refuse_inputs(plan, files)
     with _progress("checking", len(files)) as on_event:
         reports = verify_many(files, options, jobs=jobs, timeout_s=timeout_s, on_event=on_event)
     results = [evaluate(policy, report) for report in reports]
 
-    if csv_path is not None:
-        with open(csv_path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(CSV_COLUMNS)
-            for path, report, result in zip(files, reports, results, strict=True):
-                writer.writerow(csv_row(path, report, result))
-    if json_path is not None:
+    if csv_plan is not None:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for path, report, result in zip(files, reports, results, strict=True):
+            writer.writerow(csv_row(path, report, result))
+        write_output(csv_plan, buffer.getvalue().encode("utf-8"))
+    if json_plan is not None:
         data = []
         for report, result in zip(reports, results, strict=True):
             entry = report_to_dict(report)
             entry["policy"] = {"passed": result.passed, "reasons": list(result.reasons)}
             data.append(entry)
-        json_path.write_text(json.dumps(data, indent=2, ensure_ascii=True) + "\n", "utf-8")
+        text = json.dumps(data, indent=2, ensure_ascii=True) + "\n"
+        write_output(json_plan, text.encode("utf-8"))
 
     out = _stdout_console()
     table = Table(title="Policy check", title_justify="left")

@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
+
+if TYPE_CHECKING:
+    from provenance.outputs import OutputPlan
 
 T = TypeVar("T")
 
 EXIT_INTERNAL = 1
+EXIT_USAGE = 2
 
 
 def err(message: str) -> None:
-    """One line to stderr."""
-    typer.echo(message, err=True)
+    """One line to stderr, made inert: file names and manifest text in it cannot drive the terminal."""
+    from provenance.sanitize import printable_line
+
+    typer.echo(printable_line(message), err=True)
 
 
 def fail(message: str, hint: str | None = None, code: int = EXIT_INTERNAL) -> NoReturn:
@@ -50,6 +57,42 @@ def guarded() -> Iterator[None]:
             f"internal error ({type(exc).__name__}). This is a bug in provenance.",
             "Please report it with the command you ran (not your key or passphrase).",
         )
+
+
+def require_inputs(paths: Iterable[Path]) -> None:
+    """A path that does not exist is a usage error (exit 2), reported before any work."""
+    for path in paths:
+        if not os.path.lexists(path):
+            fail(f"{path} does not exist.", "Check the path.", code=EXIT_USAGE)
+
+
+def plan_outputs(
+    wanted: Iterable[tuple[Path | None, str]], *, inputs: Iterable[Path] = (), force: bool = False
+) -> list[OutputPlan | None]:
+    """Check every output path (``-o``, ``--csv``, ``--json``) before any work starts.
+
+    A missing or read-only folder, an existing file without ``--force``, an output
+    that is one of the inputs, or two outputs on one path: one sentence, exit 2.
+    """
+    from provenance.errors import ProvenanceError
+    from provenance.outputs import plan_output
+
+    sources = tuple(inputs)
+    plans: list[OutputPlan | None] = []
+    seen: dict[str, str] = {}
+    for path, what in wanted:
+        if path is None:
+            plans.append(None)
+            continue
+        key = os.path.abspath(path)
+        if key in seen:
+            fail(f"the {what} and the {seen[key]} are the same file ({path}).", code=EXIT_USAGE)
+        seen[key] = what
+        try:
+            plans.append(plan_output(path, inputs=sources, force=force, what=what))
+        except ProvenanceError as exc:
+            fail(exc.message, exc.hint, code=EXIT_USAGE)
+    return plans
 
 
 def run(fn: Callable[[], T]) -> T:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from provenance_cli._common import fail, run
+from provenance_cli._common import fail, plan_outputs, require_inputs, run
 
 
 def check(
@@ -39,6 +39,9 @@ def check(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the full reports to this JSON file.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace existing --csv/--json files.")
+    ] = False,
 ) -> None:
     """Verify every image and apply a policy. Exit 0 when all pass, 20 when any fails."""
     from provenance.config import home_dir, load_settings
@@ -49,6 +52,13 @@ def check(
         fail("--jobs must be at least 1.", code=2)
     if timeout <= 0:
         fail("--timeout must be positive.", code=2)
+    require_inputs(paths)
+    # Every output path is checked before a single file is verified.
+    csv_plan, json_plan = plan_outputs(
+        [(csv_out, "CSV file"), (json_out, "JSON file")],
+        inputs=[*paths, policy, *(trust or ())],
+        force=force,
+    )
 
     def go() -> int:
         from provenance.identity.trust import anchors_pem
@@ -70,8 +80,8 @@ def check(
             options,
             jobs=jobs,
             timeout_s=timeout,
-            csv_path=csv_out,
-            json_path=json_out,
+            csv_plan=csv_plan,
+            json_plan=json_plan,
         )
 
     raise typer.Exit(run(go))

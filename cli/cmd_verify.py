@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from provenance_cli._common import fail, run, terminal_width, use_color
+from provenance_cli._common import (
+    fail,
+    plan_outputs,
+    require_inputs,
+    run,
+    terminal_width,
+    use_color,
+)
 
 
 def verify(
@@ -47,6 +54,9 @@ def verify(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only the verdict line per file.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing report file (-o).")
+    ] = False,
 ) -> None:
     """Verify Content Credentials. Exit code: the worst verdict (0 trusted ... 13 unreadable)."""
     from provenance.config import home_dir
@@ -58,6 +68,9 @@ def verify(
         fail(f"unknown format '{fmt}'.", f"Choose one of: {', '.join(FORMATS)}.", code=2)
     if sidecar is not None and len(files) != 1:
         fail("--sidecar goes with exactly one file.", code=2)
+    require_inputs(files)
+    inputs = [*files, *(trust or ()), *([sidecar] if sidecar else [])]
+    (report_plan,) = plan_outputs([(output, "report")], inputs=inputs, force=force)
 
     def go() -> int:
         if allow_remote:
@@ -81,8 +94,10 @@ def verify(
             fmt, color=use_color() and output is None, width=terminal_width(), quiet=quiet
         )
         text = renderer.render(reports)
-        if output is not None:
-            output.write_text(text, encoding="utf-8")
+        if report_plan is not None:
+            from provenance.outputs import write_output
+
+            write_output(report_plan, text.encode("utf-8"))
         else:
             typer.echo(text, nl=False)
         return worst_verdict([r.verdict for r in reports]).exit_code

@@ -196,6 +196,23 @@ def csv_cell(value: object) -> str:
     return text
 
 
+def printable_line(value: object, *, max_length: int = 20_000) -> str:
+    """A whole message line made safe for a terminal, keeping its spacing.
+
+    Like :func:`clean_text` (escape sequences, controls, bidi and zero-width
+    characters removed; line breaks and TABs become spaces) but runs of spaces are
+    kept, so aligned CLI output stays aligned.  For lines that quote file names
+    or certificate text the CLI prints as a whole.
+    """
+    _check_bound(max_length)
+    text, cut = _precap(_to_str(value), max_length)
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _filter_chars(text, keep_newlines=False)
+    if cut and len(text) <= max_length:
+        text = text[: max_length - 1] + ELLIPSIS
+    return _truncate(text, max_length)
+
+
 def safe_filename_display(path: str) -> str:
     """A path (from the user or a manifest) made safe to show; long paths keep their tail.
 

@@ -2,7 +2,7 @@
 
 Files are sacred.  The input is never opened for writing; the output is written
 to a temporary file in the target folder, fsynced, read back and verified, and
-only then moved into place with :func:`os.replace` — so at the output path there
+only then moved into place atomically (:mod:`provenance.outputs`) — so at the output path there
 is either nothing, the old file, or a complete verified one, whatever happens
 (c2pa's own ``sign_file`` truncates its destination first, DESIGN.md).
 """
@@ -10,7 +10,6 @@ is either nothing, the old file, or a complete verified one, whatever happens
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from provenance import media
-from provenance.errors import InputError, OperationError, OutputExistsError
+from provenance.errors import InputError, OperationError
 from provenance.labels import LOCATION_ASSERTIONS, THUMBNAIL_ID
 from provenance.models import (
     Action,
@@ -28,6 +27,7 @@ from provenance.models import (
     ExtentMethod,
     Relationship,
 )
+from provenance.outputs import OutputPlan, plan_output, write_output
 from provenance.sign.capture import capture_facts_from_image, capture_facts_from_raw
 from provenance.sign.manifest import ManifestPlan, build_definition, redaction_uri
 
@@ -94,24 +94,16 @@ def read_input(path: Path, *, max_bytes: int) -> tuple[bytes, media.MediaType]:
     return data, kind
 
 
-def check_output(source: Path, output: Path, *, force: bool) -> None:
-    """Refuse to sign onto the input, into a missing folder, or over a file without force."""
-    if output.exists():
-        try:
-            same = output.samefile(source)
-        except OSError:
-            same = False
-        if same:
-            raise InputError(
-                "The output would overwrite the input.",
-                hint="Choose another output name: the original is never modified.",
-            )
-        if not force:
-            raise OutputExistsError(f"{output} already exists.", hint="Use --force to replace it.")
-        if output.is_dir():
-            raise InputError(f"{output} is a folder.", hint="Give a file name with -o.")
-    if not output.parent.is_dir():
-        raise InputError(f"The folder {output.parent} does not exist.")
+def check_output(
+    source: Path, output: Path, *, force: bool, inputs: tuple[Path, ...] = ()
+) -> OutputPlan:
+    """Refuse to sign onto any input, into a missing folder, or over a file without force.
+
+    The one safe-write helper (:func:`provenance.outputs.plan_output`) does the
+    checks; the plan it returns lets the final move refuse an output another
+    program wrote meanwhile.
+    """
+    return plan_output(output, inputs=(source, *inputs), force=force, what="output")
 
 
 def _plan_actions(
@@ -237,7 +229,14 @@ def sign_image(
     """
     source = request.source
     output = request.output
-    check_output(source, output, force=request.force)
+    out_plan = check_output(
+        source,
+        output,
+        force=request.force,
+        inputs=tuple(
+            p for p in (request.parent, *(e.mask for e in request.edits)) if p is not None
+        ),
+    )
     data, kind = read_input(source, max_bytes=request.max_bytes)
     if kind.sidecar_only:
         raise InputError(
@@ -337,7 +336,7 @@ def sign_image(
 
         check_tsa(request.tsa_url)
     write_signed(
-        output,
+        out_plan,
         lambda dest: _c2pa.sign_asset(
             definition,
             kind.mime,
@@ -386,37 +385,27 @@ def _location_assertions(data: bytes, mime: str) -> tuple[str, ...]:
     return tuple(uris)
 
 
-def write_signed(output: Path, produce: Callable[[IO[bytes]], None], *, mime: str) -> None:
-    """Write via ``produce(dest_stream)`` to a temp file beside ``output``, verify, replace.
+def write_signed(
+    output: Path | OutputPlan, produce: Callable[[IO[bytes]], None], *, mime: str
+) -> None:
+    """Write via ``produce(dest_stream)`` to a temp file beside the output, verify, move into place.
 
-    The temp file is removed on any failure, so no partial file is ever left.
+    Through :func:`provenance.outputs.write_output`: the temp file is created
+    ``O_EXCL|O_NOFOLLOW``, read back and verified before the atomic move, and
+    removed (by its recorded name) on any failure, so no partial file is ever
+    left.  A bare path means "replace whatever is there" (callers that checked
+    the path themselves).
     """
     from provenance import _c2pa
 
-    # A random name (not a secret: just unlikely to collide with another writer).
-    tmp = output.with_name(f".{output.name}.{os.urandom(4).hex()}.partial")
-    try:
-        with open(tmp, "w+b") as dest:
-            produce(dest)
-            dest.flush()
-            os.fsync(dest.fileno())
-            dest.seek(0)
-            result = _c2pa.read_credentials(dest, mime, _c2pa.ReadOptions(want_thumbnails=False))
-        _check_readback(result)
-        os.replace(tmp, output)
-        _fsync_dir(output.parent)
-    except OSError as exc:
-        raise OperationError(
-            f"Could not write {output}: {exc.strerror or exc}.",
-            hint="Check free space and permissions of the output folder.",
-        ) from exc
-    finally:
-        try:
-            tmp.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError:
-            pass
+    plan = output if isinstance(output, OutputPlan) else plan_output(output, force=True)
+
+    def readback(stream: IO[bytes]) -> None:
+        _check_readback(
+            _c2pa.read_credentials(stream, mime, _c2pa.ReadOptions(want_thumbnails=False))
+        )
+
+    write_output(plan, produce, check=readback)
 
 
 def _check_readback(result: _c2pa.ReadResult) -> None:
@@ -435,13 +424,3 @@ def _check_readback(result: _c2pa.ReadResult) -> None:
             hint="Check the signing certificate with: provenance keys check",
             diagnostics=tuple(failures[:10]),
         )
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

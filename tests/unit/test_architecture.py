@@ -28,6 +28,7 @@ FOUNDATIONS = frozenset(
         "provenance.labels",
         "provenance.store",
         "provenance.wording",
+        "provenance.outputs",
     }
 )
 

@@ -1,0 +1,129 @@
+"""Issue 22's attack set against the command line: outputs, inputs, printed names.
+
+Each test reproduces one finding of the adversarial review as it was run against
+the installed CLI, and checks it is now refused with one clear sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from fixtures.generate import write_photo
+from provenance.sign import SignRequest, sign_image
+from provenance_cli.app import app
+
+POLICY = 'require = "valid"\n'
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def signed(tmp_path: Path, dev_identity: tuple[Any, bytes]) -> Path:
+    raw = write_photo(tmp_path, "jpeg", width=320, height=240)
+    out = tmp_path / "signed.jpg"
+    sign_image(SignRequest(raw, out), dev_identity[0])
+    return out
+
+
+def _run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_verify_report_onto_its_input_is_refused(home: Path, signed: Path) -> None:
+    before = _sha(signed)
+    result = _run("verify", str(signed), "--format", "html", "-o", str(signed))
+    assert result.exit_code == 2, result.output
+    assert "input" in result.output
+    assert _sha(signed) == before
+    # --force does not make it acceptable either.
+    result = _run("verify", str(signed), "-o", str(signed), "--force")
+    assert result.exit_code == 2 and _sha(signed) == before
+
+
+def test_verify_report_needs_force_and_never_follows_a_symlink(
+    home: Path, signed: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.cfg"
+    victim.write_text("precious")
+    link = tmp_path / "report.html"
+    link.symlink_to(victim)
+    result = _run("verify", str(signed), "-f", "html", "-o", str(link))
+    assert result.exit_code == 2 and "already exists" in result.output
+    result = _run("verify", str(signed), "-f", "html", "-o", str(link), "--force")
+    assert result.exit_code == 10, result.output
+    assert victim.read_text() == "precious"
+    assert not link.is_symlink() and "<html" in link.read_text().lower()
+
+
+def test_verify_output_folder_problems_are_usage_errors(home: Path, signed: Path) -> None:
+    result = _run("verify", str(signed), "-o", str(signed.parent / "missing" / "r.html"))
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "internal error" not in result.output
+
+
+def test_nonexistent_inputs_are_usage_errors(home: Path, tmp_path: Path) -> None:
+    policy = tmp_path / "house.toml"
+    policy.write_text(POLICY)
+    assert _run("verify", str(tmp_path / "nothere.jpg")).exit_code == 2
+    result = _run("check", str(tmp_path / "nothere"), "--policy", str(policy))
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_check_validates_outputs_before_verifying_anything(
+    home: Path, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance.volume import batch
+
+    def must_not_run(*_a: object, **_k: object) -> None:
+        raise AssertionError("verification started before the outputs were checked")
+
+    monkeypatch.setattr(batch, "verify_many", must_not_run)
+    policy = tmp_path / "house.toml"
+    policy.write_text(POLICY)
+    folder = str(signed.parent)
+    result = _run("check", folder, "--policy", str(policy), "--csv", str(tmp_path / "no" / "x.csv"))
+    assert result.exit_code == 2 and "does not exist" in result.output
+    existing = tmp_path / "old.json"
+    existing.write_text("[]")
+    result = _run("check", folder, "--policy", str(policy), "--json", str(existing))
+    assert result.exit_code == 2 and "already exists" in result.output
+    same = str(tmp_path / "r.out")
+    result = _run("check", folder, "--policy", str(policy), "--csv", same, "--json", same)
+    assert result.exit_code == 2
+
+
+def test_check_csv_planted_symlink_is_not_followed(
+    home: Path, signed: Path, tmp_path: Path
+) -> None:
+    policy = tmp_path / "house.toml"
+    policy.write_text(POLICY)
+    victim = tmp_path / "victim.cfg"
+    victim.write_text("precious")
+    csv_link = tmp_path / "results.csv"
+    csv_link.symlink_to(victim)
+    args = ["check", str(signed), "--policy", str(policy), "--csv", str(csv_link)]
+    result = _run(*args)
+    assert result.exit_code == 2 and victim.read_text() == "precious"
+    result = _run(*args, "--force")
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "precious"
+    assert not csv_link.is_symlink() and csv_link.read_text().startswith("file")
+
+
+def test_check_json_may_not_replace_a_checked_image(
+    home: Path, signed: Path, tmp_path: Path
+) -> None:
+    policy = tmp_path / "house.toml"
+    policy.write_text(POLICY)
+    before = _sha(signed)
+    result = _run(
+        "check", str(signed.parent), "--policy", str(policy), "--json", str(signed), "--force"
+    )
+    assert result.exit_code != 0 and _sha(signed) == before
