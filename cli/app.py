@@ -13,7 +13,15 @@ from typing import Annotated
 import typer
 
 from provenance import __version__
-from provenance_cli import cmd_check, cmd_demo, cmd_keys, cmd_sign, cmd_trust, cmd_verify
+from provenance_cli import (
+    cmd_agent,
+    cmd_check,
+    cmd_demo,
+    cmd_keys,
+    cmd_sign,
+    cmd_trust,
+    cmd_verify,
+)
 
 
 def _new_app() -> typer.Typer:
@@ -59,6 +67,7 @@ COMMANDS: dict[str, Callable[..., None] | typer.Typer] = {
     "check": cmd_check.check,
     "keys": cmd_keys.app,
     "trust": cmd_trust.app,
+    "agent": cmd_agent.app,
 }
 
 

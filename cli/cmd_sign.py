@@ -105,6 +105,10 @@ def sign(
         int | None, typer.Option("--jobs", "-j", min=1, help="Parallel signings (several files).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing output files.")] = False,
+    no_agent: Annotated[
+        bool,
+        typer.Option("--no-agent", help="Unlock the key here even if an agent is running."),
+    ] = False,
 ) -> None:
     """Sign images. The inputs are never modified; outputs are written atomically and verified."""
     from provenance.config import home_dir, load_settings
@@ -187,7 +191,9 @@ def sign(
         ]
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
-        code = _sign_all(requests, home, passphrase(), jobs)
+        code = None if no_agent else _sign_with_agent(requests, home)
+        if code is None:
+            code = _sign_all(requests, home, passphrase(), jobs)
         if code:
             raise typer.Exit(code)
 
@@ -218,6 +224,34 @@ def _sign_all(requests: list[SignRequest], home: Path, secret: bytes, jobs: int 
     code = 0
     for wave in _waves(requests):
         code = max(code, int(run_sign_batch(wave, home, secret, jobs)))
+    return code
+
+
+def _sign_with_agent(requests: list[SignRequest], home: Path) -> int | None:
+    """Sign through a running agent (``provenance agent start``); None when none is running.
+
+    The agent does the whole job (no passphrase, no KDF, c2pa already warm); this
+    process only sends the requests and prints what came back.
+    """
+    from provenance.sign.agent_client import connect
+
+    client = connect(home)
+    if client is None:
+        return None
+    code = 0
+    with client:
+        err("signing with the running agent (provenance agent status; --no-agent to bypass)")
+        for wave in _waves(requests):
+            for outcome in client.sign(wave):
+                if outcome.ok:
+                    err(f"signed: {outcome.output}")
+                    for note in outcome.notes:
+                        err(f"note: {note}")
+                else:
+                    code = 1
+                    err(f"error: {outcome.source.name}: {outcome.message}")
+                    if outcome.hint:
+                        err(f"hint: {outcome.hint}")
     return code
 
 

@@ -304,7 +304,9 @@ def check_key_permissions(path: Path) -> None:
         )
 
 
-def decrypt_key(data: bytes, passphrase: bytes) -> tuple[PrivateKeyTypes, x509.Certificate | None]:
+def decrypt_key(
+    data: bytes, passphrase: bytes | bytearray
+) -> tuple[PrivateKeyTypes, x509.Certificate | None]:
     """Open PKCS#12 bytes; a wrong passphrase is a clear :class:`KeyProblem`."""
     from cryptography.hazmat.primitives.serialization import pkcs12
 

@@ -1,0 +1,311 @@
+"""Talking to a running signing agent: where its socket is, the wire format, a small client.
+
+Cheap to import (no c2pa, Pillow, numpy or cryptography): ``provenance sign`` asks
+the agent first, and only when none is running pays for unlocking the key itself.
+
+The wire format is one JSON object per line over a Unix stream socket.  A request
+to sign carries :class:`~provenance.sign.request.SignRequest` values encoded field
+by field (:func:`encode_request` / :func:`decode_request`), never pickles: the
+agent treats what arrives as data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import os
+import socket
+import stat
+import types
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from provenance.errors import InputError, OperationError
+from provenance.sign.request import SignRequest
+
+#: The largest line either side accepts (a request for thousands of files fits).
+MAX_LINE_BYTES = 16 * 1024 * 1024
+#: How long a client waits to connect and for the agent to answer a status request.
+CONNECT_TIMEOUT_S = 2.0
+
+
+def runtime_dir() -> Path:
+    """The user's private runtime folder for sockets: ``$XDG_RUNTIME_DIR`` or ``/tmp``.
+
+    The folder ``provenance-UID`` inside it is created 0700; one that exists but is
+    not ours, is a symlink, or is open to others is refused (someone could be
+    waiting there to impersonate the agent).
+    """
+    uid = os.getuid()
+    base = os.environ.get("XDG_RUNTIME_DIR") or "/tmp"  # noqa: S108 - checked below
+    folder = Path(base) / f"provenance-{uid}"
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise OperationError(
+            f"The agent's runtime folder {folder} cannot be created ({exc.strerror}).",
+            hint="Set XDG_RUNTIME_DIR to a private folder you own.",
+        ) from exc
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & 0o077:
+        raise OperationError(
+            f"The agent's runtime folder {folder} is not a private folder of yours.",
+            hint=f"Remove it (rm -r {folder}) or set XDG_RUNTIME_DIR to a private folder.",
+        )
+    return folder
+
+
+def socket_path(home: Path) -> Path:
+    """The agent socket for the identity in ``home`` (one agent per provenance home)."""
+    digest = hashlib.sha256(str(home.expanduser().resolve()).encode()).hexdigest()[:12]
+    return runtime_dir() / f"agent-{digest}.sock"
+
+
+# --------------------------------------------------------------------------- wire format
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_encode_value(v) for v in value]
+    return value
+
+
+def encode_request(request: SignRequest) -> dict[str, Any]:
+    """A request as JSON-ready values; paths are made absolute (the agent has its own cwd)."""
+    absolute = dataclasses.replace(
+        request,
+        source=request.source.absolute(),
+        output=request.output.absolute(),
+        parent=request.parent.absolute() if request.parent is not None else None,
+        edits=tuple(
+            dataclasses.replace(e, mask=e.mask.absolute() if e.mask is not None else None)
+            for e in request.edits
+        ),
+    )
+    encoded: dict[str, Any] = _encode_value(absolute)
+    return encoded
+
+
+def _decode_as(kind: Any, value: Any, where: str) -> Any:
+    """``value`` as type ``kind`` (the field's annotation), or InputError."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(kind)
+        if value is None and type(None) in options:
+            return None
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _decode_as(option, value, where)
+            except InputError:
+                continue
+        raise InputError(f"agent request: {where} has an unexpected value.")
+    if origin is tuple:
+        (item, *_rest) = typing.get_args(kind)
+        if not isinstance(value, list):
+            raise InputError(f"agent request: {where} must be a list.")
+        return tuple(_decode_as(item, v, where) for v in value)
+    if kind is Path:
+        if not isinstance(value, str) or not value:
+            raise InputError(f"agent request: {where} must be a path.")
+        return Path(value)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        try:
+            return kind(value)
+        except ValueError as exc:
+            raise InputError(f"agent request: {where} has an unknown value.") from exc
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        return _decode_dataclass(kind, value, where)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise InputError(f"agent request: {where} must be true or false.")
+        return value
+    if kind is int or kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"agent request: {where} must be a number.")
+        return kind(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise InputError(f"agent request: {where} must be text.")
+        return value
+    raise InputError(f"agent request: {where} cannot be decoded.")
+
+
+def _decode_dataclass(cls: type[Any], value: Any, where: str) -> Any:
+    if not isinstance(value, Mapping):
+        raise InputError(f"agent request: {where} must be an object.")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(value) - known
+    if unknown:
+        raise InputError(f"agent request: unknown field {sorted(unknown)[0]!r} in {where}.")
+    kwargs = {name: _decode_as(hints[name], raw, f"{where}.{name}") for name, raw in value.items()}
+    return cls(**kwargs)
+
+
+def decode_request(value: Any) -> SignRequest:
+    """The inverse of :func:`encode_request`; anything unexpected is an InputError."""
+    request: SignRequest = _decode_dataclass(SignRequest, value, "request")
+    return request
+
+
+def send_line(sock: socket.socket, message: Mapping[str, Any]) -> None:
+    """Send one JSON object as one line."""
+    sock.sendall(json.dumps(message, separators=(",", ":")).encode() + b"\n")
+
+
+class LineReader:
+    """Reads newline-delimited JSON objects from a socket, each at most MAX_LINE_BYTES."""
+
+    __slots__ = ("_buffer", "_sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+
+    def read(self) -> dict[str, Any] | None:
+        """The next object, or None when the other side closed."""
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > MAX_LINE_BYTES:
+                raise OperationError("The agent connection sent a message that is too long.")
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer = bytearray(rest)
+        message = json.loads(line)
+        if not isinstance(message, dict):
+            raise OperationError("The agent connection sent something that is not a message.")
+        return message
+
+
+# --------------------------------------------------------------------------- client
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatus:
+    """What a running agent says about itself."""
+
+    pid: int
+    signer: str
+    locks_at: str
+    jobs: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgentOutcome:
+    """One file the agent signed, or could not."""
+
+    source: Path
+    output: Path
+    ok: bool
+    notes: tuple[str, ...] = ()
+    message: str | None = None
+    hint: str | None = None
+
+
+class AgentClient:
+    """A connection to a running agent (see :func:`connect`)."""
+
+    __slots__ = ("_reader", "_sock", "path")
+
+    def __init__(self, sock: socket.socket, path: Path) -> None:
+        self._sock = sock
+        self._reader = LineReader(sock)
+        self.path = path
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._sock.close()
+
+    def __enter__(self) -> AgentClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ask(self, message: Mapping[str, Any]) -> dict[str, Any]:
+        send_line(self._sock, message)
+        answer = self._reader.read()
+        if answer is None:
+            raise OperationError("The agent closed the connection without answering.")
+        if answer.get("event") == "error":
+            raise OperationError(str(answer.get("message") or "The agent refused the request."))
+        return answer
+
+    def status(self) -> AgentStatus:
+        """The agent's pid, signer, when it locks itself, and how many files it signs at once."""
+        answer = self._ask({"op": "status"})
+        return AgentStatus(
+            pid=int(answer.get("pid", 0)),
+            signer=str(answer.get("signer", "")),
+            locks_at=str(answer.get("locks_at", "")),
+            jobs=int(answer.get("jobs", 1)),
+        )
+
+    def stop(self) -> None:
+        """Ask the agent to forget the key and exit."""
+        self._ask({"op": "stop"})
+
+    def sign(self, requests: Sequence[SignRequest]) -> Iterator[AgentOutcome]:
+        """Have the agent sign ``requests``; yields outcomes as files complete."""
+        self._sock.settimeout(None)  # signing a large shoot takes as long as it takes
+        send_line(self._sock, {"op": "sign", "requests": [encode_request(r) for r in requests]})
+        while True:
+            message = self._reader.read()
+            if message is None:
+                raise OperationError(
+                    "The agent stopped while signing.",
+                    hint="Run provenance agent status; sign the rest with --no-agent.",
+                )
+            event = message.get("event")
+            if event == "end":
+                return
+            if event == "error":
+                raise OperationError(str(message.get("message") or "The agent refused."))
+            notes = message.get("notes") or []
+            yield AgentOutcome(
+                source=Path(str(message.get("source", ""))),
+                output=Path(str(message.get("output", ""))),
+                ok=event == "done",
+                notes=tuple(str(n) for n in notes),
+                message=message.get("message"),
+                hint=message.get("hint"),
+            )
+
+
+def connect(home: Path) -> AgentClient | None:
+    """A client of the agent running for ``home``, or None when none answers.
+
+    A socket file left behind by an agent that is gone is not an error: signing
+    falls back to unlocking the key itself.
+    """
+    try:
+        path = socket_path(home)
+    except OperationError:
+        return None
+    if not path.exists():
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(CONNECT_TIMEOUT_S)
+    try:
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        return None
+    return AgentClient(sock, path)
