@@ -21,6 +21,7 @@ from provenance_cli import (
     cmd_sign,
     cmd_trust,
     cmd_verify,
+    cmd_watch,
 )
 
 
@@ -68,6 +69,7 @@ COMMANDS: dict[str, Callable[..., None] | typer.Typer] = {
     "keys": cmd_keys.app,
     "trust": cmd_trust.app,
     "agent": cmd_agent.app,
+    "watch": cmd_watch.watch,
 }
 
 

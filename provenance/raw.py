@@ -274,9 +274,7 @@ def jpeg_info(data: bytes, start: int = 0, end: int | None = None) -> JpegInfo |
             height = int.from_bytes(segment[1:3], "big")
             width = int.from_bytes(segment[3:5], "big")
             components = segment[5]
-            decodable = (
-                marker in (0xC0, 0xC1, 0xC2) and precision == 8 and components in (1, 3)
-            )
+            decodable = marker in (0xC0, 0xC1, 0xC2) and precision == 8 and components in (1, 3)
             if width == 0 or height == 0:
                 return None
             return JpegInfo(width, height, decodable, exif)

@@ -96,9 +96,7 @@ def capture_facts_from_image(
             gps = exif.get_ifd(IFD_GPS)
         except (OSError, ValueError, KeyError):
             gps = {}
-    return capture_facts_from_tags(
-        exif, sub, gps, source=source, keep_location=keep_location
-    )
+    return capture_facts_from_tags(exif, sub, gps, source=source, keep_location=keep_location)
 
 
 def _location(gps: Mapping[int, Any]) -> GeoLocation | None:

@@ -52,9 +52,16 @@ def make_heic(
     return path
 
 
-@pytest.mark.parametrize(("brand", "suffix", "kind"), [(b"heic", ".heic", media.HEIC), (b"mif1", ".heif", media.HEIF)])
+@pytest.mark.parametrize(
+    ("brand", "suffix", "kind"), [(b"heic", ".heic", media.HEIC), (b"mif1", ".heif", media.HEIF)]
+)
 def test_made_heic_round_trip_names_the_camera(
-    tmp_path: Path, dev_identity, root_pem_file: Path, brand: bytes, suffix: str, kind: media.MediaType
+    tmp_path: Path,
+    dev_identity,
+    root_pem_file: Path,
+    brand: bytes,
+    suffix: str,
+    kind: media.MediaType,
 ) -> None:
     identity, _ = dev_identity
     source = make_heic(tmp_path / f"IMG_0001{suffix}", brand=brand)
