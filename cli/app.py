@@ -18,6 +18,7 @@ from provenance_cli import (
     cmd_check,
     cmd_demo,
     cmd_keys,
+    cmd_serve,
     cmd_sign,
     cmd_trust,
     cmd_verify,
@@ -70,6 +71,7 @@ COMMANDS: dict[str, Callable[..., None] | typer.Typer] = {
     "trust": cmd_trust.app,
     "agent": cmd_agent.app,
     "watch": cmd_watch.watch,
+    "serve": cmd_serve.serve,
 }
 
 

@@ -181,6 +181,10 @@ class HtmlRenderer:
             f"<body><main>\n{articles}\n</main></body></html>\n"
         )
 
+    def article(self, report: Report) -> str:
+        """One report's block without the page around it (``provenance serve`` embeds it)."""
+        return self._article(report)
+
     def _article(self, report: Report) -> str:
         words, meaning, css, symbol = BANNERS[report.verdict]
         parts = [
@@ -329,3 +333,8 @@ class HtmlRenderer:
                 f'<span class="code">({_t(problem.code, 120)})</span></div>'
             )
         return f"<h2>Problems and notes</h2>{''.join(items)}"
+
+
+def stylesheet() -> str:
+    """The report's CSS, for pages that embed :meth:`HtmlRenderer.article` (``provenance serve``)."""
+    return _STYLE
