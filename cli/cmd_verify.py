@@ -57,6 +57,27 @@ def verify(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing report file (-o).")
     ] = False,
+    no_trust_lists: Annotated[
+        bool,
+        typer.Option(
+            "--no-trust-lists",
+            help="Ignore the shipped C2PA, TSA and legacy Interim trust lists (own anchors only).",
+        ),
+    ] = False,
+    trust_list: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trust-list",
+            help="Use only these shipped lists: c2pa, c2pa-tsa, itl. Repeatable.",
+        ),
+    ] = None,
+    check_revocation: Annotated[
+        bool,
+        typer.Option(
+            "--check-revocation",
+            help="Ask the signer's OCSP responder whether the certificate was revoked (network).",
+        ),
+    ] = False,
 ) -> None:
     """Verify Content Credentials. Exit code: the worst verdict (0 trusted ... 13 unreadable)."""
     from provenance.config import home_dir
@@ -68,6 +89,16 @@ def verify(
         fail(f"unknown format '{fmt}'.", f"Choose one of: {', '.join(FORMATS)}.", code=2)
     if sidecar is not None and len(files) != 1:
         fail("--sidecar goes with exactly one file.", code=2)
+    from provenance.identity.trust_lists import LIST_SOURCES
+
+    unknown = sorted(set(trust_list or ()) - set(LIST_SOURCES))
+    if unknown:
+        fail(
+            f"unknown trust list '{unknown[0]}'.",
+            f"Choose from: {', '.join(LIST_SOURCES)}.",
+            code=2,
+        )
+    lists = frozenset() if no_trust_lists else (frozenset(trust_list) if trust_list else None)
     require_inputs(files)
     inputs = [*files, *(trust or ()), *([sidecar] if sidecar else [])]
     (report_plan,) = plan_outputs([(output, "report")], inputs=inputs, force=force)
@@ -85,6 +116,8 @@ def verify(
             allow_remote=allow_remote,
             remote_timeout=remote_timeout,
             sidecar=sidecar,
+            trust_lists=lists,
+            check_revocation=check_revocation,
             # Thumbnails feed the HTML pictures and the declared-vs-observed check
             # (JSON ai.observed_area_fraction); only the verdict-line mode can skip them.
             want_thumbnails=not (quiet and fmt == "text"),

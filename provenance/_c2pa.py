@@ -60,6 +60,13 @@ class ReadOptions:
     allow_remote: bool = False
     want_thumbnails: bool = True
     trust_config: str | None = None
+    #: Anchors c2pa reports as "user_anchors" (the Interim Trust List's and the user's own),
+    #: beside ``anchors_pem`` ("system_anchors": the C2PA and TSA lists).
+    user_anchors_pem: str | None = None
+    #: Keep the manifest store's own bytes (for the signer chain: provenance.identity.trust_chain).
+    want_store_bytes: bool = False
+    #: Let c2pa fetch OCSP responses itself (``--check-revocation``).
+    ocsp_fetch: bool = False
 
 
 _context_cache: dict[tuple[Any, ...], c2pa.Context] = {}
@@ -71,11 +78,15 @@ def _settings(options: ReadOptions | None, *, signing: bool = False) -> dict[str
     settings: dict[str, Any] = {
         "verify": {
             "remote_manifest_fetch": bool(opts.allow_remote),
-            "ocsp_fetch": False,
+            "ocsp_fetch": bool(opts.ocsp_fetch),
         }
     }
-    if opts.anchors_pem:
-        settings["trust"] = {"trust_anchors": opts.anchors_pem}
+    if opts.anchors_pem or opts.user_anchors_pem:
+        settings["trust"] = {}
+        if opts.anchors_pem:
+            settings["trust"]["trust_anchors"] = opts.anchors_pem
+        if opts.user_anchors_pem:
+            settings["trust"]["user_anchors"] = opts.user_anchors_pem
         if opts.trust_config:
             settings["trust"]["trust_config"] = opts.trust_config
     if signing:
@@ -89,7 +100,14 @@ def _settings(options: ReadOptions | None, *, signing: bool = False) -> dict[str
 
 def _context(options: ReadOptions | None, *, signing: bool = False) -> c2pa.Context:
     opts = options or ReadOptions()
-    key = (opts.anchors_pem, opts.allow_remote, opts.trust_config, signing)
+    key = (
+        opts.anchors_pem,
+        opts.user_anchors_pem,
+        opts.allow_remote,
+        opts.trust_config,
+        opts.ocsp_fetch,
+        signing,
+    )
     with _cache_lock:
         ctx = _context_cache.get(key)
         if ctx is None:
@@ -128,6 +146,8 @@ class ReadResult:
     message: str | None = None
     remote_url: str | None = None
     thumbnails: Mapping[str, bytes] = field(default_factory=dict)
+    #: The manifest store's JUMBF bytes, when asked for and the store validated.
+    store_bytes: bytes | None = None
 
 
 _URL_RE = re.compile(r"https?://[^\s'\"<>]{1,500}")
@@ -219,13 +239,39 @@ def read_credentials(
                 if options is None or options.want_thumbnails
                 else {}
             )
+            store_bytes = (
+                _store_bytes(reader, store.active_label)
+                if options is not None
+                and options.want_store_bytes
+                and state in ("Valid", "Trusted")
+                else None
+            )
     except c2pa.C2paError as exc:
         return _classify_read_error(exc)
     except (ValueError, TypeError, RecursionError) as exc:
         return ReadResult(
             ReadOutcome.MALFORMED, message=f"unreadable manifest data ({type(exc).__name__})"
         )
-    return ReadResult(ReadOutcome.FOUND, store=store, thumbnails=thumbs)
+    return ReadResult(ReadOutcome.FOUND, store=store, thumbnails=thumbs, store_bytes=store_bytes)
+
+
+def _store_bytes(reader: c2pa.Reader, label: str | None) -> bytes | None:
+    """The manifest store's JUMBF bytes (bounded), for the signer chain.
+
+    c2pa-python has no call for the signing certificate; asked for a JUMBF URI inside
+    a manifest, ``resource_to_stream`` hands back the whole manifest store (measured on
+    0.38.1), which :mod:`provenance.identity.trust_chain` walks.  Anything unexpected
+    gives None, and the caller then trusts nothing it could not check.
+    """
+    if not label:
+        return None
+    buffer = _BoundedBuffer(MAX_RESOURCE_BYTES)
+    try:
+        reader.resource_to_stream(f"self#jumbf=/c2pa/{label}/c2pa.signature", buffer)
+    except (c2pa.C2paError, _TooLarge, OSError, ValueError):
+        return None
+    data = buffer.getvalue()
+    return data if data[4:8] == b"jumb" else None
 
 
 # --------------------------------------------------------------------- signing

@@ -209,6 +209,9 @@ class Action:
     description: str | None = None
     extent: Extent | None = None
     when: str | None = None
+    #: Where ``digital_source_type`` came from when it is not the action's own field:
+    #: ``"adobe_parameter"`` (the vendor ``com.adobe.digitalSourceType`` parameter).
+    source_type_from: str | None = None
 
     @property
     def ai(self) -> bool:
@@ -227,6 +230,80 @@ class SignerSummary:
     trusted: bool
     algorithm: str | None = None
     timestamp_trusted: bool | None = None
+    #: Which trust source vouches ("c2pa", "itl", "user"), None when none does.
+    trusted_by: TrustedBy | None = None
+    #: That source's name and snapshot date ("C2PA Trust List", "2026-08-14").
+    trust_list: str | None = None
+    trust_list_date: str | None = None
+    #: Revocation (OCSP): "not_checked", "good", "revoked", "unknown".
+    revocation: str = "not_checked"
+    revocation_note: str | None = None
+
+
+class TrustedBy(StrEnum):
+    """The trust source that vouches for a signer (C2PA 2.x, 14.4 "Trust lists")."""
+
+    #: The official C2PA Trust List.
+    C2PA = "c2pa"
+    #: The legacy Interim Trust List of the Verify site (frozen 2026-01-01).
+    ITL = "itl"
+    #: The user's own anchors (``trust add``, ``--trust``).
+    USER = "user"
+
+
+class AISignalKind(StrEnum):
+    """Which marker in a manifest says AI was involved (the markers the Verify site counts)."""
+
+    #: An IPTC/C2PA ``digitalSourceType`` on an action.
+    DIGITAL_SOURCE_TYPE = "digital_source_type"
+    #: Adobe's vendor parameter ``com.adobe.digitalSourceType`` on an action.
+    ADOBE_PARAMETER = "adobe_parameter"
+    #: The legacy ``com.adobe.generative-ai`` assertion (Firefly, 2023).
+    LEGACY_ASSERTION = "legacy_assertion"
+    #: An ingredient (component, AI input or parent) whose own credentials declare AI.
+    INGREDIENT = "ingredient"
+
+
+@dataclass(frozen=True, slots=True)
+class AISignal:
+    """One AI marker: its kind, the source type it names, where it sits, the tool."""
+
+    kind: AISignalKind
+    digital_source_type: str | None = None
+    where: str | None = None
+    tool: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityAccount:
+    """One verified account or credential of a CAWG identity (``verifiedIdentities``)."""
+
+    type: str | None
+    name: str | None = None
+    username: str | None = None
+    uri: str | None = None
+    provider: str | None = None
+    verified_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A CAWG identity assertion (``cawg.identity``), shown apart from the claim signer.
+
+    ``kind`` is ``"x509"`` (``cawg.x509.cose``: an X.509 certificate signs the identity)
+    or ``"ica"`` (``cawg.identity_claims_aggregation``: an identity provider's verifiable
+    credential).  ``signature_valid`` and ``trusted`` are what the validator found
+    (None when it said nothing).
+    """
+
+    kind: str
+    name: str | None = None
+    organization: str | None = None
+    issuer: str | None = None
+    accounts: tuple[IdentityAccount, ...] = ()
+    signature_valid: bool | None = None
+    trusted: bool | None = None
+    problems: tuple[str, ...] = ()
 
 
 class ProblemScope(StrEnum):
@@ -276,6 +353,8 @@ class AISummary:
     #: Change observed outside every declared region (verify-time re-measurement).
     undeclared_area_fraction: float | None = None
     undeclared_regions: tuple[Region, ...] = ()
+    #: Every marker that says AI was involved, and where it came from.
+    signals: tuple[AISignal, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,3 +375,5 @@ class Report:
     training: str | None = None
     remote_url: str | None = None
     thumbnail: bytes | None = field(default=None, repr=False)
+    #: CAWG identity assertions of the active manifest (separate from the claim signer).
+    identities: tuple[Identity, ...] = ()

@@ -19,6 +19,8 @@ from provenance.models import (
     Extent,
     ExtentMethod,
     GeoLocation,
+    Identity,
+    IdentityAccount,
     Region,
 )
 from provenance.sanitize import clean_text
@@ -55,6 +57,10 @@ class IngredientData:
     thumbnail_id: str | None
     statuses: tuple[StatusEntry, ...] = ()
     format: str | None = None
+    #: A digital source type recorded on the ingredient itself (some writers do).
+    digital_source_type: str | None = None
+    #: AI model data types of the ingredient (``c2pa.types.model...``).
+    model_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,10 @@ class ManifestData:
     thumbnail_id: str | None
     assertion_labels: tuple[str, ...] = ()
     redacted: tuple[str, ...] = ()
+    #: The tool named by a legacy ``com.adobe.generative-ai`` assertion ("Adobe Firefly 1.0.0").
+    legacy_generative_ai: str | None = None
+    #: CAWG identity assertions, as written (validation results are added by verify).
+    identities: tuple[Identity, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,15 +182,39 @@ def _software_agent(value: Any) -> str | None:
     return f"{name}/{version}" if version else name
 
 
+#: Adobe's vendor parameters on an action: a source type and the tool's details
+#: (read by the Verify site's selectors for Firefly and third-party models).
+ADOBE_SOURCE_TYPE_PARAMETER = "com.adobe.digitalSourceType"
+ADOBE_DETAILS_PARAMETER = "com.adobe.details"
+LEGACY_GENAI_LABEL = "com.adobe.generative-ai"
+IDENTITY_LABEL = "cawg.identity"
+
+
 def parse_action(entry: Mapping[str, Any]) -> Action | None:
-    """One raw action entry → Action (None when it has no action name)."""
+    """One raw action entry → Action (None when it has no action name).
+
+    Without a ``digitalSourceType`` of its own, Adobe's vendor parameter
+    ``com.adobe.digitalSourceType`` stands in for it (and ``com.adobe.details`` for the
+    software agent), as the Verify site's selectors read them; the action records
+    that its source type came from there.
+    """
     name = clean_text(entry.get("action"), max_length=100)
     if not name:
         return None
+    params = _as_dict(entry.get("parameters"))
+    source_type = clean_text(entry.get("digitalSourceType"), max_length=200)
+    source_from = None
+    agent = _software_agent(entry.get("softwareAgent"))
+    if not source_type:
+        vendor = clean_text(params.get(ADOBE_SOURCE_TYPE_PARAMETER), max_length=200)
+        if vendor:
+            source_type, source_from = vendor, "adobe_parameter"
+            agent = agent or clean_text(params.get(ADOBE_DETAILS_PARAMETER), max_length=120)
     return Action(
         action=name,
-        digital_source_type=clean_text(entry.get("digitalSourceType"), max_length=200),
-        software_agent=_software_agent(entry.get("softwareAgent")),
+        digital_source_type=source_type,
+        source_type_from=source_from,
+        software_agent=agent,
         description=clean_text(entry.get("description"), max_length=500),
         extent=_extent_from_entry(entry),
         when=clean_text(entry.get("when"), max_length=60),
@@ -268,7 +302,64 @@ def _parse_ingredient(raw: Mapping[str, Any]) -> IngredientData:
         else None,
         statuses=statuses,
         format=clean_text(raw.get("format"), max_length=60),
+        digital_source_type=clean_text(raw.get("digitalSourceType"), max_length=200),
+        model_types=tuple(
+            t
+            for d in _as_list(raw.get("data_types"))[:20]
+            if (t := clean_text(_as_dict(d).get("type"), max_length=100))
+            and t.startswith("c2pa.types.model")
+        ),
     )
+
+
+def _account(raw: Mapping[str, Any]) -> IdentityAccount:
+    provider = _as_dict(raw.get("provider"))
+    return IdentityAccount(
+        type=clean_text(raw.get("type"), max_length=60),
+        name=clean_text(raw.get("name"), max_length=120),
+        username=clean_text(raw.get("username"), max_length=120),
+        uri=clean_text(raw.get("uri"), max_length=300),
+        provider=clean_text(provider.get("name"), max_length=120)
+        or clean_text(provider.get("id"), max_length=200),
+        verified_at=clean_text(raw.get("verifiedAt"), max_length=60),
+    )
+
+
+def parse_identity(data: Mapping[str, Any]) -> Identity | None:
+    """A ``cawg.identity`` assertion as the reader decodes it (CAWG identity 1.1, 8 and 9).
+
+    X.509 (``cawg.x509.cose``): the reader gives the identity certificate's subject in
+    ``signature_info``.  Identity claims aggregation: a W3C verifiable credential with
+    an ``issuer`` (a DID) and ``verifiedIdentities`` (accounts and credentials).
+    """
+    sig_type = _as_dict(data.get("signer_payload")).get("sig_type") or _as_dict(
+        data.get("c2paAsset")
+    ).get("sig_type")
+    if sig_type == "cawg.x509.cose" or "signature_info" in data:
+        info = _as_dict(data.get("signature_info"))
+        return Identity(
+            kind="x509",
+            name=clean_text(info.get("common_name"), max_length=200),
+            organization=clean_text(info.get("issuer"), max_length=200),
+            issuer=clean_text(info.get("issuer"), max_length=200),
+        )
+    if sig_type == "cawg.identity_claims_aggregation" or "verifiedIdentities" in data:
+        accounts = tuple(
+            _account(_as_dict(v)) for v in _as_list(data.get("verifiedIdentities"))[:32]
+        )
+        issuer = data.get("issuer")
+        if isinstance(issuer, dict):
+            issuer = issuer.get("id") or issuer.get("name")
+        name = next((a.name for a in accounts if a.name), None)
+        return Identity(
+            kind="ica",
+            name=name,
+            issuer=clean_text(issuer, max_length=300),
+            accounts=accounts,
+        )
+    if sig_type:
+        return Identity(kind=clean_text(sig_type, max_length=60) or "unknown")
+    return None
 
 
 def parse_manifest(label: str, raw: Mapping[str, Any]) -> ManifestData:
@@ -278,6 +369,8 @@ def parse_manifest(label: str, raw: Mapping[str, Any]) -> ManifestData:
     exif: Mapping[str, Any] | None = None
     training: str | None = None
     labels: list[str] = []
+    legacy_genai: str | None = None
+    identities: list[Identity] = []
     for assertion in _as_list(raw.get("assertions"))[:1000]:
         assertion = _as_dict(assertion)
         alabel = assertion.get("label")
@@ -291,6 +384,13 @@ def parse_manifest(label: str, raw: Mapping[str, Any]) -> ManifestData:
                 action = parse_action(_as_dict(entry))
                 if action is not None:
                     actions.append(action)
+        elif base == LEGACY_GENAI_LABEL and legacy_genai is None:
+            parts = [clean_text(data.get(k), max_length=80) for k in ("description", "version")]
+            legacy_genai = " ".join(p for p in parts if p) or "generative AI"
+        elif base == IDENTITY_LABEL and len(identities) < 16:
+            identity = parse_identity(data)
+            if identity is not None:
+                identities.append(identity)
         elif base == METADATA_LABEL and metadata is None:
             metadata = data
         elif base == EXIF_LABEL and exif is None:
@@ -349,6 +449,8 @@ def parse_manifest(label: str, raw: Mapping[str, Any]) -> ManifestData:
         thumbnail_id=thumb if isinstance(thumb, str) else None,
         assertion_labels=tuple(labels),
         redacted=redactions,
+        legacy_generative_ai=legacy_genai,
+        identities=tuple(identities),
     )
 
 

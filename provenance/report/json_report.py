@@ -16,6 +16,7 @@ from provenance.models import (
     CaptureFacts,
     Extent,
     HistoryEntry,
+    Identity,
     Report,
     SignerSummary,
 )
@@ -35,6 +36,34 @@ def _signer(signer: SignerSummary | None) -> dict[str, Any] | None:
         "trusted": signer.trusted,
         "timestamp_trusted": signer.timestamp_trusted,
         "algorithm": signer.algorithm,
+        "trusted_by": signer.trusted_by.value if signer.trusted_by else None,
+        "trust_list": signer.trust_list,
+        "trust_list_date": signer.trust_list_date,
+        "revocation": signer.revocation,
+        "revocation_note": signer.revocation_note,
+    }
+
+
+def _identity(identity: Identity) -> dict[str, Any]:
+    return {
+        "kind": identity.kind,
+        "name": identity.name,
+        "organization": identity.organization,
+        "issuer": identity.issuer,
+        "accounts": [
+            {
+                "type": a.type,
+                "name": a.name,
+                "username": a.username,
+                "uri": a.uri,
+                "provider": a.provider,
+                "verified_at": a.verified_at,
+            }
+            for a in identity.accounts
+        ],
+        "signature_valid": identity.signature_valid,
+        "trusted": identity.trusted,
+        "problems": list(identity.problems),
     }
 
 
@@ -120,7 +149,17 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "observed_area_fraction": report.ai.observed_area_fraction,
             "consistent": report.ai.consistent,
             "undeclared_area_fraction": report.ai.undeclared_area_fraction,
+            "signals": [
+                {
+                    "signal": s.kind.value,
+                    "digital_source_type": s.digital_source_type,
+                    "where": s.where,
+                    "tool": s.tool,
+                }
+                for s in report.ai.signals
+            ],
         },
+        "identities": [_identity(i) for i in report.identities],
         "actions": [_action(a) for a in report.actions],
         "history": [_history(h) for h in report.history],
         "training": report.training,
