@@ -37,17 +37,19 @@ def test_add_bundle_keeps_cas_and_refuses_others_with_reasons(home: Path, tmp_pa
 
     result = runner.invoke(app, ["trust", "list"])
     assert result.exit_code == 0
-    lines = result.stdout.strip().splitlines()
+    lines = [line for line in result.stdout.strip().splitlines() if line.startswith("user ")]
     assert len(lines) == 1
     assert "Provenance Test Root CA" in lines[0] and until in lines[0]
 
     data = json.loads(runner.invoke(app, ["trust", "list", "--format", "json"]).stdout)
-    assert len(data) == 1 and data[0]["organization"] == "Provenance Test PKI"
+    anchors = data["anchors"]
+    assert len(anchors) == 1 and anchors[0]["organization"] == "Provenance Test PKI"
 
-    result = runner.invoke(app, ["trust", "remove", data[0]["id"]])
+    result = runner.invoke(app, ["trust", "remove", anchors[0]["id"]])
     assert result.exit_code == 0
     assert "removed" in result.stderr
-    assert runner.invoke(app, ["trust", "list", "--format", "json"]).stdout.strip() == "[]"
+    data = json.loads(runner.invoke(app, ["trust", "list", "--format", "json"]).stdout)
+    assert data["anchors"] == []
 
 
 def test_add_only_bad_certificates_fails(home: Path, tmp_path: Path) -> None:
