@@ -140,7 +140,7 @@ def serve(
             err(
                 f"warning: listening on {host}: other computers can reach this server. "
                 + (
-                    "The API needs the token; the page does not."
+                    "The API and the page need the token."
                     if api_token
                     else "Nothing asks for a token: anyone who can reach it can use it (add --token)."
                 )

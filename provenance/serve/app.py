@@ -32,6 +32,8 @@ class ServerState:
     config: ServeConfig
     gate: Gate
     csrf: Csrf
+    #: Signs the page's session cookies (only used when the server has a token).
+    sessions: Csrf
     templates: Any  # jinja2.Environment
     temp_root: Path
 
@@ -107,6 +109,7 @@ def create_app(config: ServeConfig) -> Any:
             config=config,
             gate=Gate(config.workers, config.queue),
             csrf=Csrf(),
+            sessions=Csrf(),
             templates=_templates(),
             temp_root=root,
         )
@@ -141,6 +144,7 @@ def create_app(config: ServeConfig) -> Any:
     routes = [
         Route("/", page.index, methods=["GET"]),
         Route("/verify", page.verify_form, methods=["POST"]),
+        Route("/login", page.login, methods=["POST"]),
         Route("/api/v1/verify", api.verify, methods=["POST"]),
         Route("/api/v1/check", api.check, methods=["POST"]),
         Route("/api/v1/health", api.health, methods=["GET"]),

@@ -4,6 +4,11 @@ With scripts off, the form posts and the answer is the whole page with the
 results.  With scripts on (static/page.js), a drop or a choice of files is
 sent with ``X-Provenance-Fragment: 1`` and the answer is the results block
 alone, put in place without a reload.  Both go through the same CSRF check.
+
+When the server has a token (``--token``), the page asks for it once
+(``POST /login``) and then carries a server-signed session cookie
+(``HttpOnly``, ``SameSite=Strict``), so a server that others can reach does not
+verify files for anyone who finds it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from provenance import __version__
 from provenance.serve import results as results_view
 from provenance.serve.problems import ProblemError
-from provenance.serve.security import CSRF_COOKIE, CSRF_FIELD
+from provenance.serve.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
 from provenance.serve.uploads import receive_multipart
 from provenance.serve.work import Job
 
@@ -29,8 +34,21 @@ def _state(request: Request) -> ServerState:
     return request.app.state.server  # type: ignore[no-any-return]
 
 
+def signed_in(request: Request) -> bool:
+    """True when the page needs no token, or this browser gave it (session cookie)."""
+    state = _state(request)
+    if state.config.token is None:
+        return True
+    return state.sessions.valid(request.cookies.get(SESSION_COOKIE))
+
+
 def _page(
-    request: Request, *, results: str | None = None, error: str | None = None, status: int = 200
+    request: Request,
+    *,
+    results: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+    login: bool | None = None,
 ) -> Response:
     from starlette.responses import HTMLResponse
 
@@ -47,6 +65,7 @@ def _page(
         max_upload_mb=f"{config.max_upload_bytes / 1024 / 1024:g}",
         results=results,
         error=error,
+        login=(not signed_in(request)) if login is None else login,
     )
     response = HTMLResponse(html, status_code=status)
     response.set_cookie(
@@ -56,8 +75,47 @@ def _page(
 
 
 async def index(request: Request) -> Response:
-    """The page with the upload form."""
+    """The page with the upload form (or, on a server with a token, the sign-in form)."""
     return _page(request)
+
+
+async def login(request: Request) -> Response:
+    """``POST /login``: the server's token, once per browser; then a session cookie."""
+    import hmac
+
+    from starlette.responses import RedirectResponse
+
+    state = _state(request)
+    expected = state.config.token
+    form = await request.form(max_files=0, max_fields=4, max_part_size=4096)
+    try:
+        field = form.get(CSRF_FIELD)
+        given = form.get("token")
+    finally:
+        await form.close()
+    state.csrf.check(
+        request.cookies.get(CSRF_COOKIE),
+        field if isinstance(field, str) else None,
+        origin=request.headers.get("origin"),
+        fetch_site=request.headers.get("sec-fetch-site"),
+        host=request.headers.get("host", ""),
+    )
+    if expected is None:
+        return RedirectResponse("/", status_code=303)
+    if not isinstance(given, str) or not hmac.compare_digest(
+        given.strip().encode("utf-8"), expected.encode("utf-8")
+    ):
+        return _page(request, error="That is not this server's token.", status=401, login=True)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        state.sessions.new_token(),
+        httponly=True,
+        samesite="strict",
+        secure=False,
+        path="/",
+    )
+    return response
 
 
 def message_page(request: Request, problem: ProblemError) -> Response:
@@ -93,6 +151,10 @@ async def verify_form(request: Request) -> Response:
     state = _state(request)
     config = state.config
     cookie = request.cookies.get(CSRF_COOKIE)
+    if not signed_in(request):
+        raise ProblemError(
+            "unauthorized", "Sign in with this server's token first (reload the page)."
+        )
     # Everything but the form field is known before the body is read: refuse early.
     state.csrf.check(
         cookie,

@@ -46,6 +46,8 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cache-control", b"no-store"),
 )
 CSRF_COOKIE = "provenance_csrf"
+#: With a token, the page too needs it once: then this cookie (HttpOnly, SameSite=Strict).
+SESSION_COOKIE = "provenance_session"
 CSRF_FIELD = "csrf"
 
 

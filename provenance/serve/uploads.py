@@ -204,7 +204,7 @@ async def receive_multipart(
     malformed or too many parts (400).  On any refusal nothing written is left.
     """
     from python_multipart.exceptions import MultipartParseError
-    from python_multipart.multipart import MultipartParser
+    from python_multipart.multipart import MultipartParser, MultipartState
 
     boundary = _boundary(content_type)
     if content_length is not None and content_length > max_bytes + DRAIN_BYTES:
@@ -243,6 +243,8 @@ async def receive_multipart(
         if collector.error is not None:
             raise collector.error
         parser.finalize()
+        if parser.state != MultipartState.END:  # cut short: no closing boundary
+            raise MultipartParseError("the body ends inside a part")
     except MultipartParseError as exc:
         collector.discard()
         raise ProblemError("bad-request", "The multipart body is malformed.") from exc

@@ -147,6 +147,27 @@ def test_token_protects_the_api(start_server: StartServer, samples: Samples) -> 
     assert token not in accepted.text and token not in refused.text
 
 
+def test_token_protects_the_page_too(start_server: StartServer, samples: Samples) -> None:
+    token = "s3cret-token-for-the-test-0123456789"
+    server = start_server(env={"PROVENANCE_SERVE_TOKEN": token})
+    with httpx.Client(timeout=TIMEOUT) as client:
+        page = client.get(server.url)
+        assert 'name="token"' in page.text and 'name="files"' not in page.text
+        csrf = _page_token(client, server.url)
+        refused = client.post(
+            server.url + "verify", data={"csrf": csrf}, files=_files(samples.plain)
+        )
+        assert refused.status_code == 401
+        wrong = client.post(server.url + "login", data={"csrf": csrf, "token": "nope"})
+        assert wrong.status_code == 401
+        signed = client.post(server.url + "login", data={"csrf": csrf, "token": token})
+        assert signed.status_code == 303
+        assert 'name="files"' in client.get(server.url).text
+        ok = client.post(server.url + "verify", data={"csrf": csrf}, files=_files(samples.plain))
+        assert ok.status_code == 200 and 'data-verdict="no_credentials"' in ok.text
+        assert token not in ok.text
+
+
 def test_check_applies_the_policy(start_server: StartServer, samples: Samples) -> None:
     server = start_server(*samples.main_server_args())
     response = httpx.post(
