@@ -109,6 +109,30 @@ def sign(
         bool,
         typer.Option("--no-agent", help="Unlock the key here even if an agent is running."),
     ] = False,
+    sidecar: Annotated[
+        bool,
+        typer.Option(
+            "--sidecar",
+            help="Write the credentials to FILE.c2pa and leave the image bytes unchanged "
+            "(beside -o/--out-dir outputs, or beside each input when neither is given).",
+        ),
+    ] = False,
+    all_actions_included: Annotated[
+        bool,
+        typer.Option(
+            "--all-actions-included",
+            help="Confirm the edits given are ALL that was done to the image "
+            "(recorded as allActionsIncluded; false otherwise).",
+        ),
+    ] = False,
+    legacy_exif: Annotated[
+        bool,
+        typer.Option(
+            "--legacy-exif",
+            help="Also write camera facts in the deprecated stds.exif assertion, for viewers "
+            "that read only that (e.g. the Verify site); not conformant (docs/manifest.md).",
+        ),
+    ] = False,
 ) -> None:
     """Sign images. The inputs are never modified; outputs are written atomically and verified."""
     from provenance.config import home_dir, load_settings
@@ -124,8 +148,10 @@ def sign(
         )
     if recipe is not None and output is not None:
         fail("with --recipe, outputs come from the recipe; use --out-dir DIR, not -o.", code=2)
-    if photos and (output is None) == (out_dir is None):
+    if photos and output is not None and out_dir is not None:
         fail("give exactly one of -o FILE or --out-dir DIR.", code=2)
+    if photos and output is None and out_dir is None and not sidecar:
+        fail("give exactly one of -o FILE or --out-dir DIR (or --sidecar).", code=2)
     if output is not None and len(photos) != 1:
         fail("-o takes one photo; use --out-dir for several.", code=2)
     if generated and not ai_tool:
@@ -166,7 +192,10 @@ def sign(
         requests = [
             SignRequest(
                 source=photo,
-                output=output if output is not None else out_dir / photo.name,  # type: ignore[operator]
+                # With --sidecar and no output, the sidecar goes beside the input.
+                output=output
+                if output is not None
+                else (out_dir / photo.name if out_dir is not None else photo),
                 parent=parent,
                 edits=tuple(edits),
                 generated=generated,
@@ -174,6 +203,9 @@ def sign(
                 keep_location=keep_location,
                 redact_location=redact_location,
                 training=training,
+                all_actions_included=all_actions_included,
+                legacy_exif=legacy_exif,
+                sidecar=sidecar,
             )
             for photo in photos
         ]
@@ -182,6 +214,9 @@ def sign(
         requests = [
             replace(
                 r,
+                sidecar=r.sidecar or sidecar,
+                all_actions_included=r.all_actions_included or all_actions_included,
+                legacy_exif=r.legacy_exif or legacy_exif,
                 tsa_url=tsa or settings.tsa_url,
                 force=force,
                 max_bytes=settings.max_file_bytes,
@@ -274,7 +309,10 @@ def _sign_one(request: SignRequest, identity: Callable[[], SigningIdentity]) -> 
     from provenance.sign import sign_image
 
     result = sign_image(request, identity)
-    err(f"signed: {result.output}")
+    if result.sidecar is not None:
+        err(f"signed: {result.sidecar} (credentials for {result.output})")
+    else:
+        err(f"signed: {result.output}")
     for note in result.notes:
         err(f"note: {note}")
     return 0

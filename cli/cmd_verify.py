@@ -26,7 +26,12 @@ def verify(
         ),
     ] = None,
     sidecar: Annotated[
-        Path | None, typer.Option("--sidecar", help="A detached manifest (.c2pa) for the file.")
+        Path | None,
+        typer.Option(
+            "--sidecar",
+            help="A detached manifest (.c2pa) for the file. Without it, FILE.c2pa beside a "
+            "file that has no embedded credentials is used, and the report says so.",
+        ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or html.")] = "text",
     output: Annotated[

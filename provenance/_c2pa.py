@@ -15,12 +15,13 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import c2pa
 
 from provenance.errors import InputError, OperationError, TimestampError
-from provenance.labels import CREATED_ASSERTION_LABELS
+from provenance.labels import CREATED_ASSERTION_LABELS, SIDECAR_SUFFIX
 from provenance.sanitize import clean_text
 from provenance.store import StoreData, parse_store
 
@@ -364,19 +365,25 @@ def sign_asset(
     definition: Mapping[str, Any],
     mime: str,
     source: IO[bytes],
-    dest: IO[bytes],
+    dest: IO[bytes] | None,
     identity: SigningIdentity,
     *,
     tsa_url: str | None = None,
     ingredients: Sequence[IngredientSource] = (),
     resources: Mapping[str, bytes] | None = None,
     edit: bool = False,
-) -> None:
-    """Sign ``source`` into ``dest`` with one manifest.
+    embed: bool = True,
+) -> bytes:
+    """Sign ``source`` into ``dest`` with one manifest; the manifest store's bytes.
 
     With ``edit`` the first ingredient must be the parent (``parentOf``): c2pa
     then records a ``c2pa.opened`` action for it, which keeps the history chain
     (C2PA 2.x, 18.15.3 "Mandatory presence of at least one action").
+
+    With ``embed=False`` nothing is put into the asset (``dest`` may be None): the
+    returned bytes are a detached manifest store whose hard binding covers the
+    whole of ``source`` as it is — a ``.c2pa`` sidecar (C2PA 2.2, "External
+    manifests"); see :func:`provenance.sign.orchestrator.write_sidecar`.
     """
     ctx = _context(None, signing=True)
     signer, failure = _signer(identity, tsa_url)
@@ -404,6 +411,42 @@ def sign_asset(
                     description["thumbnail"] = {"format": "image/jpeg", "identifier": thumb_id}
                     builder.add_resource(thumb_id, io.BytesIO(ingredient.thumbnail))
                 builder.add_ingredient(description, ingredient.mime, io.BytesIO(ingredient.data))
-            builder.sign(signer, mime, source, dest)
+            if not embed:
+                builder.set_no_embed()
+            if dest is None:
+                manifest = builder.sign(signer, mime, source)
+            else:
+                manifest = builder.sign(signer, mime, source, dest)
     except c2pa.C2paError as exc:
         raise _translate_sign_error(exc, failure, tsa_url) from exc
+    return bytes(manifest)
+
+
+# --------------------------------------------------------------------- sidecars
+
+
+def sidecar_path(image: Path) -> Path:
+    """Where the detached manifest store of ``image`` goes: its whole name + ``.c2pa``.
+
+    ``photo.jpg`` -> ``photo.jpg.c2pa``.  The extension stays in the name because a
+    RAW and a JPEG of one shot (``IMG_1.CR3``, ``IMG_1.JPG``) share a folder and a
+    stem; c2patool's shorter ``photo.c2pa`` is still found by :func:`find_sidecar`.
+    """
+    return image.with_name(image.name + SIDECAR_SUFFIX)
+
+
+def find_sidecar(image: Path) -> Path | None:
+    """The sidecar beside ``image``, if any: ``photo.jpg.c2pa``, else ``photo.c2pa``."""
+    if image.suffix.lower() == SIDECAR_SUFFIX:
+        return None
+    candidates = [sidecar_path(image)]
+    if image.suffix:
+        candidates.append(image.with_suffix(SIDECAR_SUFFIX))
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return None
+    for candidate in (sidecar_path(image), image.with_name(image.name + SIDECAR_SUFFIX)):
+        if candidate.is_file():
+            return candidate
+    return None

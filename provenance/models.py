@@ -377,3 +377,10 @@ class Report:
     thumbnail: bytes | None = field(default=None, repr=False)
     #: CAWG identity assertions of the active manifest (separate from the claim signer).
     identities: tuple[Identity, ...] = ()
+    #: The signer's ``allActionsIncluded``: True = the actions listed are all that was
+    #: done, False = there may be others, None = the manifest does not say.
+    all_actions_included: bool | None = None
+    #: Name of the detached ``.c2pa`` manifest store the credentials were read from.
+    sidecar: str | None = None
+    #: True when that sidecar was found beside the file (not named with --sidecar).
+    sidecar_found: bool = False

@@ -82,6 +82,9 @@ class ManifestData:
     legacy_generative_ai: str | None = None
     #: CAWG identity assertions, as written (validation results are added by verify).
     identities: tuple[Identity, ...] = ()
+    #: ``allActionsIncluded`` of the (first) actions assertion: the signer says the
+    #: actions list is complete (True), not complete (False), or said nothing (None).
+    all_actions_included: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +374,7 @@ def parse_manifest(label: str, raw: Mapping[str, Any]) -> ManifestData:
     labels: list[str] = []
     legacy_genai: str | None = None
     identities: list[Identity] = []
+    all_actions_included: bool | None = None
     for assertion in _as_list(raw.get("assertions"))[:1000]:
         assertion = _as_dict(assertion)
         alabel = assertion.get("label")
@@ -380,6 +384,9 @@ def parse_manifest(label: str, raw: Mapping[str, Any]) -> ManifestData:
         data = _as_dict(assertion.get("data"))
         base = alabel.split("__", 1)[0]
         if base in ("c2pa.actions", "c2pa.actions.v2"):
+            complete = data.get("allActionsIncluded")
+            if isinstance(complete, bool) and all_actions_included is None:
+                all_actions_included = complete
             for entry in _as_list(data.get("actions"))[:200]:
                 action = parse_action(_as_dict(entry))
                 if action is not None:
@@ -451,6 +458,7 @@ def parse_manifest(label: str, raw: Mapping[str, Any]) -> ManifestData:
         redacted=redactions,
         legacy_generative_ai=legacy_genai,
         identities=tuple(identities),
+        all_actions_included=all_actions_included,
     )
 
 

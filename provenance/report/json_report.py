@@ -164,6 +164,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "history": [_history(h) for h in report.history],
         "training": report.training,
         "remote_url": report.remote_url,
+        "all_actions_included": report.all_actions_included,
+        "sidecar": report.sidecar,
+        "sidecar_found": report.sidecar_found,
         "problems": [
             {
                 "code": p.code,

@@ -200,6 +200,18 @@ class TextRenderer:
                 out.append(("AI tools", ", ".join(_clean(t, 120) for t in ai.tools)))
         if report.remote_url:
             out.append(("Remote credentials", f"{_clean(report.remote_url)} (not contacted)"))
+        if report.all_actions_included is not None:
+            out.append(
+                (
+                    "Actions listed",
+                    "all of them (the signer says the list is complete)"
+                    if report.all_actions_included
+                    else "not declared complete: there may be others",
+                )
+            )
+        if report.sidecar:
+            where = "found beside the file" if report.sidecar_found else "given with --sidecar"
+            out.append(("Credentials file", f"{_clean(report.sidecar)} ({where})"))
         return out
 
     def _tree(self, report: Report) -> Tree:

@@ -9,8 +9,13 @@ Conventions (docs/manifest.md has the full list):
   extent of an edit is written twice: as ``changes`` regions of interest
   (rectangles in percent units, C2PA 2.x 18.15.4 / "Regions of interest") which
   any reader understands, and as numbers under ``parameters["org.provenance.extent"]``.
-- Camera facts go in ``c2pa.metadata`` (current spec) and in ``stds.exif`` (read by
-  the widely used Verify site); location only when the plan carries one.
+- The actions assertion says ``allActionsIncluded`` explicitly (C2PA 2.2, 18.14.3):
+  true only when the photographer confirmed the list is complete.  It is a created
+  assertion (labels.CREATED_ASSERTION_LABELS), attributed to the signer.
+- ``claim_generator_info`` carries ``specVersion`` (labels.SPEC_VERSION, SemVer).
+- Camera facts go in ``c2pa.metadata`` (current spec); location only when the plan
+  carries one.  The deprecated ``stds.exif`` (C2PA 2.2, App. C.1) only with
+  ``legacy_exif``: the Verify site reads camera details from it alone.
 - The training preference is the CAWG ``cawg.training-mining`` assertion.
 - Redactions (C2PA 2.x, 6.8 "Redaction of assertions"): the JUMBF URIs of ingredient
   assertions to remove go in the definition's ``redactions`` list, and each gets a
@@ -30,6 +35,7 @@ from provenance.labels import (
     GENERATOR_NAME,
     METADATA_LABEL,
     REDACTED_ACTION,
+    SPEC_VERSION,
     THUMBNAIL_ID,
     TRAINING_LABEL,
 )
@@ -68,6 +74,10 @@ class ManifestPlan:
     thumbnail_format: str = "image/jpeg"
     #: JUMBF URIs of ingredient assertions to redact (see :func:`redaction_uri`).
     redactions: tuple[str, ...] = ()
+    #: The photographer confirmed these are all the actions (``allActionsIncluded``).
+    all_actions_included: bool = False
+    #: Also write the deprecated ``stds.exif`` copy of the camera facts.
+    legacy_exif: bool = False
 
 
 # --------------------------------------------------------------------- writing
@@ -194,16 +204,22 @@ def build_definition(plan: ManifestPlan) -> dict[str, Any]:
     """The manifest definition for c2pa's Builder (pure; no signing, no I/O)."""
     entries = [action_to_definition(a) for a in plan.actions]
     entries.extend(redaction_action(uri) for uri in plan.redactions)
-    assertions: list[dict[str, Any]] = [{"label": ACTIONS_LABEL, "data": {"actions": entries}}]
+    # allActionsIncluded is always written, false unless confirmed: "absent" and
+    # "false" mean the same to a reader, but the Conformance Program wants it said.
+    actions_data = {"allActionsIncluded": plan.all_actions_included, "actions": entries}
+    assertions: list[dict[str, Any]] = [{"label": ACTIONS_LABEL, "data": actions_data}]
     if plan.capture is not None:
         body = capture_metadata(plan.capture)
         if body is not None:
             assertions.append({"label": METADATA_LABEL, "data": body})
-            assertions.append({"label": EXIF_LABEL, "data": dict(body)})
+            if plan.legacy_exif:
+                assertions.append({"label": EXIF_LABEL, "data": dict(body)})
     if plan.training is not None:
         assertions.append({"label": TRAINING_LABEL, "data": training_assertion(plan.training)})
     definition: dict[str, Any] = {
-        "claim_generator_info": [{"name": GENERATOR_NAME, "version": __version__}],
+        "claim_generator_info": [
+            {"name": GENERATOR_NAME, "version": __version__, "specVersion": SPEC_VERSION}
+        ],
         "title": plan.title,
         "assertions": assertions,
     }

@@ -65,6 +65,8 @@ class SignResult:
     redacted: tuple[str, ...] = ()
     #: Everything a person should be told about this signature, one sentence each.
     notes: tuple[str, ...] = ()
+    #: The detached manifest store written (``SignRequest.sidecar``), else None.
+    sidecar: Path | None = None
 
 
 def read_input(path: Path, *, max_bytes: int) -> tuple[bytes, media.MediaType]:
@@ -106,6 +108,29 @@ def check_output(
     return plan_output(output, inputs=(source, *inputs), force=force, what="output")
 
 
+def check_sidecar_output(
+    source: Path, output: Path, sidecar: Path, *, force: bool, inputs: tuple[Path, ...] = ()
+) -> tuple[OutputPlan, OutputPlan | None]:
+    """The checks of :func:`check_output` for a sidecar signing: (sidecar plan, image plan).
+
+    ``output`` may be the source itself: the sidecar then goes beside the input and
+    no image is written (image plan None).  The sidecar is never an input and is
+    not replaced without ``force``.
+    """
+    everything = (source, *inputs)
+    side_plan = plan_output(sidecar, inputs=everything, force=force, what="sidecar")
+    if _same_file(output, source):
+        return side_plan, None
+    return side_plan, plan_output(output, inputs=everything, force=force, what="output")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return a.absolute() == b.absolute()
+
+
 def _plan_actions(
     request: SignRequest, extents: dict[int, Extent | None]
 ) -> tuple[tuple[Action, ...], CaptureFacts | None]:
@@ -131,7 +156,10 @@ def _plan_actions(
         elif edit.kind is EditKind.ENHANCE:
             source_type = DigitalSourceType.ALGORITHMICALLY_ENHANCED.value
         else:
-            source_type = None
+            # A perceptible change by hand says so (the spec's own example for an
+            # edit, and the Conformance Program: every perceptible transformation
+            # carries a digitalSourceType).
+            source_type = DigitalSourceType.HUMAN_EDITS.value
         actions.append(
             Action(
                 edit.action
@@ -229,16 +257,19 @@ def sign_image(
     """
     source = request.source
     output = request.output
-    out_plan = check_output(
-        source,
-        output,
-        force=request.force,
-        inputs=tuple(
-            p for p in (request.parent, *(e.mask for e in request.edits)) if p is not None
-        ),
-    )
+    from provenance._c2pa import sidecar_path
+
+    others = tuple(p for p in (request.parent, *(e.mask for e in request.edits)) if p is not None)
+    sidecar = sidecar_path(output) if request.sidecar else None
+    image_plan: OutputPlan | None
+    if sidecar is not None:
+        side_plan, image_plan = check_sidecar_output(
+            source, output, sidecar, force=request.force, inputs=others
+        )
+    else:
+        image_plan = check_output(source, output, force=request.force, inputs=others)
     data, kind = read_input(source, max_bytes=request.max_bytes)
-    if kind.sidecar_only:
+    if kind.sidecar_only and sidecar is None:
         raise InputError(
             f"{source.name} is a camera RAW file ({kind.label}): its bytes are never modified, "
             "so its credentials can only go in a .c2pa sidecar beside it.",
@@ -328,6 +359,8 @@ def sign_image(
         capture=capture,
         training=request.training,
         redactions=redactions,
+        all_actions_included=request.all_actions_included,
+        legacy_exif=request.legacy_exif,
     )
     definition = build_definition(plan)
     if request.tsa_url:
@@ -335,21 +368,44 @@ def sign_image(
         from provenance.sign.timestamp import check_tsa
 
         check_tsa(request.tsa_url)
-    write_signed(
-        out_plan,
-        lambda dest: _c2pa.sign_asset(
+    if sidecar is not None:
+        manifest = _c2pa.sign_asset(
             definition,
             kind.mime,
             io.BytesIO(data),
-            dest,
+            None,
             signer,
             tsa_url=request.tsa_url,
             ingredients=ingredients,
             resources={THUMBNAIL_ID: thumbnail},
             edit=request.parent is not None,
-        ),
-        mime=kind.mime,
-    )
+            embed=False,
+        )
+        write_sidecar(side_plan, manifest, image=data, mime=kind.mime)
+        if image_plan is not None:
+            # The image itself, byte for byte: its sidecar's hard binding covers it.
+            write_output(image_plan, data)
+        notes.append(
+            f"The credentials are in {sidecar.name}, beside {output.name}, whose bytes are "
+            "unchanged: keep the two files together."
+        )
+    else:
+        assert image_plan is not None
+
+        def produce(dest: IO[bytes]) -> None:
+            _c2pa.sign_asset(
+                definition,
+                kind.mime,
+                io.BytesIO(data),
+                dest,
+                signer,
+                tsa_url=request.tsa_url,
+                ingredients=ingredients,
+                resources={THUMBNAIL_ID: thumbnail},
+                edit=request.parent is not None,
+            )
+
+        write_signed(image_plan, produce, mime=kind.mime)
     return SignResult(
         source=source,
         output=output,
@@ -358,6 +414,7 @@ def sign_image(
         extent_note=note,
         redacted=redactions,
         notes=tuple(notes),
+        sidecar=sidecar,
     )
 
 
@@ -406,6 +463,29 @@ def write_signed(
         )
 
     write_output(plan, produce, check=readback)
+
+
+def write_sidecar(output: Path | OutputPlan, manifest: bytes, *, image: bytes, mime: str) -> Path:
+    """Write a detached manifest store (a ``.c2pa`` sidecar) after checking it; its path.
+
+    The store is first read back against the image bytes it describes (``image``,
+    of type ``mime``), so a sidecar that does not validate is never written; then
+    it goes through :func:`provenance.outputs.write_output` (temp file, fsync,
+    atomic move).  A bare path means "replace whatever is there".  This is the
+    library call for any caller holding a store from
+    ``_c2pa.sign_asset(..., dest=None, embed=False)``: RAW files, or a publisher
+    who must not change a file's bytes; :func:`provenance._c2pa.sidecar_path`
+    names it.
+    """
+    from provenance import _c2pa
+
+    _check_readback(
+        _c2pa.read_credentials(
+            io.BytesIO(image), mime, _c2pa.ReadOptions(want_thumbnails=False), sidecar=manifest
+        )
+    )
+    plan = output if isinstance(output, OutputPlan) else plan_output(output, force=True)
+    return write_output(plan, manifest)
 
 
 def _check_readback(result: _c2pa.ReadResult) -> None:

@@ -43,6 +43,9 @@ _FILE_KEYS = frozenset(
         "keep_location",
         "redact_location",
         "ai_training",
+        "all_actions_included",
+        "legacy_exif",
+        "sidecar",
     }
 )
 _PER_FILE_ONLY = frozenset({"source", "output", "from", "parent"})
@@ -189,7 +192,9 @@ def _request(
         raise InputError(f"{where}: 'source' is missing.")
     source = _path(source_text, base)
     output_text = _string(entry, "output", where)
-    if output_text is None:
+    if output_text is None and out_dir is None and _flag(entry, "sidecar", where):
+        output = source  # the sidecar goes beside the input; no image is written
+    elif output_text is None:
         if out_dir is None:
             raise InputError(
                 f"{where}: 'output' is missing.", hint="Give an output, or sign with --out-dir."
@@ -226,6 +231,9 @@ def _request(
         keep_location=bool(_flag(entry, "keep_location", where)),
         redact_location=_flag(entry, "redact_location", where),
         training=preference,
+        all_actions_included=bool(_flag(entry, "all_actions_included", where)),
+        legacy_exif=bool(_flag(entry, "legacy_exif", where)),
+        sidecar=bool(_flag(entry, "sidecar", where)),
     )
 
 

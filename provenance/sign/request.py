@@ -57,5 +57,15 @@ class SignRequest:
     training: TrainingPreference | None = TrainingPreference.NOT_ALLOWED
     tsa_url: str | None = None
     force: bool = False
+    #: The photographer confirms the listed actions are all that was done to the
+    #: image (``allActionsIncluded``, C2PA 2.2, 18.14.3); written false otherwise.
+    all_actions_included: bool = False
+    #: Also write the deprecated ``stds.exif`` assertion (only the Verify site needs it).
+    legacy_exif: bool = False
+    #: Write the manifest store as a detached ``.c2pa`` file beside ``output``
+    #: (:func:`provenance.sign.orchestrator.sidecar_path`) and leave the image bytes
+    #: as they are: ``output`` gets an exact copy of the source, or, when ``output``
+    #: is the source itself, no image is written at all.
+    sidecar: bool = False
     max_bytes: int = media.DEFAULT_MAX_BYTES
     max_pixels: int = media.DEFAULT_MAX_PIXELS

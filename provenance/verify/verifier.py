@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 from provenance import media
 from provenance.errors import InputError
@@ -70,6 +71,9 @@ class VerifyOptions:
     use_trust_store: bool = True
     allow_remote: bool = False
     sidecar: Path | None = None
+    #: Without ``sidecar``: when the file itself carries no credentials, look for
+    #: ``FILE.c2pa`` beside it (:func:`provenance._c2pa.find_sidecar`) and say so.
+    find_sidecar: bool = True
     max_bytes: int = media.DEFAULT_MAX_BYTES
     want_thumbnails: bool = True
     remeasure: bool = True
@@ -127,9 +131,47 @@ def verify_file(path: Path, options: VerifyOptions | None = None) -> Report:
                     "provenance.unsupportedType",
                     "This is not an image type we can read (the file content is not a known format).",
                 )
-            return _verify_stream(stream, kind, name, options, sidecar)
+            report = _verify_stream(stream, kind, name, options, sidecar)
+            if sidecar is not None and options.sidecar is not None:
+                shown = safe_filename_display(options.sidecar.name)
+                statement = f"The credentials were read from the sidecar {shown}."
+                return replace(report, sidecar=shown, statements=(statement, *report.statements))
+            if (
+                report.verdict is Verdict.NO_CREDENTIALS
+                and options.sidecar is None
+                and options.find_sidecar
+            ):
+                return _verify_with_found_sidecar(path, stream, kind, name, options) or report
+            return report
     except OSError as exc:
         return _unreadable(name, "provenance.io", f"The file cannot be read ({exc.strerror}).")
+
+
+def _verify_with_found_sidecar(
+    path: Path, stream: IO[bytes], kind: media.MediaType, name: str, options: VerifyOptions
+) -> Report | None:
+    """Verify against the ``.c2pa`` sidecar beside ``path``; None when there is none.
+
+    Only for a file with no credentials of its own: embedded credentials are what
+    the file itself says, and a sidecar beside it never overrides them.
+    """
+    from provenance._c2pa import find_sidecar
+
+    found = find_sidecar(path)
+    if found is None:
+        return None
+    try:
+        if found.stat().st_size > options.max_bytes:
+            return None
+        data = found.read_bytes()
+    except OSError:
+        return None
+    stream.seek(0)
+    report = _verify_stream(stream, kind, name, options, data)
+    shown = safe_filename_display(found.name)
+    report = replace(report, sidecar=shown, sidecar_found=True)
+    statement = f"The credentials were read from {shown}, found beside the file."
+    return replace(report, statements=(statement, *report.statements))
 
 
 def _verify_stream(
@@ -503,6 +545,7 @@ def build_report(name: str, mime: str, store: StoreData, thumbnails: Mapping[str
         training=active.training,
         thumbnail=thumbnails.get(active.thumbnail_id or ""),
         identities=identities(active, store.statuses),
+        all_actions_included=active.all_actions_included,
     )
 
 

@@ -100,7 +100,8 @@ def test_grade_plus_ai_region_is_measured_and_reported(
     x, y, w, h = AI_BOX
     assert _iou(_union_box(ai_action.extent.regions), (x, y, x + w, y + h)) >= 0.6
     human = next(a for a in report.actions if a.description == "Colour grade")
-    assert not human.ai and human.digital_source_type is None
+    assert not human.ai
+    assert (human.digital_source_type or "").endswith("/humanEdits")
     assert report.history[0].relationship == "parentOf"
     assert report.history[0].capture is not None
     assert report.history[0].capture.make == "BarCam"

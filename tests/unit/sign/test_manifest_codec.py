@@ -1,3 +1,6 @@
+from dataclasses import replace
+
+from provenance.labels import SPEC_VERSION
 from provenance.models import (
     Action,
     CaptureFacts,
@@ -41,21 +44,25 @@ def test_action_round_trip_keeps_extent_and_regions() -> None:
     assert parsed.extent.regions == (Region(0.5, 0.1, 0.45, 0.55),)
 
 
-def test_capture_written_to_metadata_and_exif_without_location_unless_given() -> None:
+def test_capture_written_to_metadata_without_location_unless_given() -> None:
     capture = CaptureFacts(
         source="digitalCapture", make="BarCam", model="BC-1", taken_at="2026-11-01T09:30:00"
     )
-    definition = build_definition(
-        ManifestPlan(
-            title="x.jpg",
-            actions=(Action("c2pa.created", "digitalCapture"),),
-            capture=capture,
-            training=TrainingPreference.NOT_ALLOWED,
-        )
+    plan = ManifestPlan(
+        title="x.jpg",
+        actions=(Action("c2pa.created", "digitalCapture"),),
+        capture=capture,
+        training=TrainingPreference.NOT_ALLOWED,
     )
+    definition = build_definition(plan)
     labels = [a["label"] for a in definition["assertions"]]
-    assert labels == ["c2pa.actions.v2", "c2pa.metadata", "stds.exif", "cawg.training-mining"]
+    # stds.exif is deprecated (C2PA 2.2, App. C.1): only on request.
+    assert labels == ["c2pa.actions.v2", "c2pa.metadata", "cawg.training-mining"]
     assert "exif:GPSLatitude" not in str(definition)
+    legacy = build_definition(replace(plan, legacy_exif=True))
+    labels = [a["label"] for a in legacy["assertions"]]
+    assert labels == ["c2pa.actions.v2", "c2pa.metadata", "stds.exif", "cawg.training-mining"]
+    assert legacy["assertions"][2]["data"] == legacy["assertions"][1]["data"]
     with_gps = build_definition(
         ManifestPlan(
             title="x.jpg",
@@ -66,6 +73,22 @@ def test_capture_written_to_metadata_and_exif_without_location_unless_given() ->
     metadata = with_gps["assertions"][1]["data"]
     assert metadata["exif:GPSLatitude"] == "48,30.0000N"
     assert metadata["exif:GPSLongitude"] == "2,15.0000W"
+
+
+def test_actions_say_whether_they_are_complete_and_the_spec_version() -> None:
+    """allActionsIncluded is always written (C2PA 2.2, 18.14.3), true only when confirmed."""
+    plan = ManifestPlan(title="x.jpg", actions=(Action("c2pa.created", "digitalCapture"),))
+    data = build_definition(plan)["assertions"][0]["data"]
+    assert data["allActionsIncluded"] is False
+    confirmed = build_definition(replace(plan, all_actions_included=True))
+    assert confirmed["assertions"][0]["data"]["allActionsIncluded"] is True
+    assert parse_manifest("urn:x", confirmed).all_actions_included is True
+    assert parse_manifest("urn:x", build_definition(plan)).all_actions_included is False
+    assert parse_manifest("urn:x", {"assertions": []}).all_actions_included is None
+    info = build_definition(plan)["claim_generator_info"][0]
+    assert info["specVersion"] == SPEC_VERSION
+    major, minor, patch = SPEC_VERSION.split(".")  # SemVer, not a bare "2.2"
+    assert (major, minor) == ("2", "2") and patch.isdigit()
 
 
 def test_parse_manifest_reads_capture_and_training() -> None:

@@ -41,7 +41,8 @@ def test_actions_per_edit_kind() -> None:
     assert [a.action for a in actions] == ["c2pa.edited", "c2pa.filtered", "c2pa.edited"]
     assert actions[0].digital_source_type == "compositeWithTrainedAlgorithmicMedia"
     assert actions[1].digital_source_type == "algorithmicallyEnhanced"
-    assert actions[2].digital_source_type is None and not actions[2].ai
+    # A hand edit says so (humanEdits: every perceptible change carries a source type).
+    assert actions[2].digital_source_type == "humanEdits" and not actions[2].ai
     assert actions[0].software_agent == "GenFill/2"
     # An edit of a parent is not a creation: c2pa records c2pa.opened itself.
     assert all(a.action != "c2pa.created" for a in actions)
