@@ -47,6 +47,7 @@ LeafKind = Literal[
     "ed25519",
     "secp256k1",
     "unknown_critical",
+    "claim_signing",
 ]
 
 EMAIL_PROTECTION = ExtendedKeyUsageOID.EMAIL_PROTECTION
@@ -209,6 +210,8 @@ def make_leaf(
         eku = [DOCUMENT_SIGNING]
     elif kind == "any_eku":
         eku = [ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE]
+    elif kind == "claim_signing":
+        eku = [C2PA_CLAIM_SIGNING, EMAIL_PROTECTION]
     if eku is not None:
         builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
 

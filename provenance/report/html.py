@@ -24,6 +24,13 @@ from typing import TYPE_CHECKING
 
 from provenance import media
 from provenance.models import Action, HistoryEntry, Region, Report, Verdict
+from provenance.report.trustwords import (
+    account_words,
+    identity_summary,
+    revocation_words,
+    signal_words,
+    vouched_by,
+)
 from provenance.sanitize import clean_text
 from provenance.wording import action_label, format_date, percent, tool_name
 
@@ -205,6 +212,7 @@ class HtmlRenderer:
             parts.append(f'<h2>What was done</h2><ol class="actions">{items}</ol>')
         if report.history:
             parts.append(f"<h2>History</h2>{self._tree(report.history, 0)}")
+        parts.append(self._identities(report))
         parts.append(self._signer(report))
         parts.append(self._problems(report))
         parts.append("</div></article>")
@@ -255,8 +263,26 @@ class HtmlRenderer:
             )
         if ai.tools:
             rows.append(("AI tools", ", ".join(tool_name(t) or "" for t in ai.tools)))
+        for signal in ai.signals[:8]:
+            rows.append(("AI signal", signal_words(signal)))
         body = "".join(f"<dt>{escape(k)}</dt><dd>{_t(v)}</dd>" for k, v in rows)
         return f"<h2>AI</h2><dl>{body}</dl>"
+
+    def _identities(self, report: Report) -> str:
+        """CAWG identity assertions, apart from the claim signer."""
+        if not report.identities:
+            return ""
+        items = []
+        for identity in report.identities:
+            accounts = "".join(
+                f"<li>{_t(account_words(a), 500)}</li>" for a in identity.accounts[:16]
+            )
+            items.append(
+                f'<li class="identity"><strong>{_t(identity_summary(identity), 500)}</strong>'
+                + (f"<ul>{accounts}</ul>" if accounts else "")
+                + "</li>"
+            )
+        return f'<h2>Identity (CAWG)</h2><ul class="identities">{"".join(items)}</ul>'
 
     def _action(self, action: Action) -> str:
         label = _t(action_label(action), 120)
@@ -307,6 +333,10 @@ class HtmlRenderer:
             rows.append(
                 ("Trusted", "yes" if signer.trusted else "no: the name is a claim, not an identity")
             )
+            source = vouched_by(signer)
+            if source:
+                rows.append(("Vouched for by", source))
+            rows.append(("Revocation", revocation_words(signer)))
             rows.append(("Signed", format_date(signer.signed_at) or "not known (no time-stamp)"))
             if signer.algorithm:
                 rows.append(("Algorithm", signer.algorithm))

@@ -15,6 +15,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from provenance.models import HistoryEntry, Problem, Report, Verdict
+from provenance.report.trustwords import (
+    account_words,
+    identity_summary,
+    revocation_words,
+    signal_words,
+    vouched_by,
+)
 from provenance.sanitize import clean_text
 from provenance.wording import format_date
 
@@ -179,6 +186,10 @@ class TextRenderer:
             who = " — ".join(p for p in (_clean(signer.name), _clean(signer.organization)) if p)
             trust = "trusted" if signer.trusted else "not trusted (a claim)"
             out.append(("Signer", f"{who or 'unnamed'} [{trust}]"))
+            source = vouched_by(signer)
+            if source:
+                out.append(("Vouched for by", source))
+            out.append(("Revocation", revocation_words(signer)))
             if signer.algorithm:
                 out.append(("Algorithm", _clean(signer.algorithm, 40)))
             out.append(("Signed", format_date(signer.signed_at) or "unknown (no time-stamp)"))
@@ -198,6 +209,12 @@ class TextRenderer:
                 )
             if ai.tools:
                 out.append(("AI tools", ", ".join(_clean(t, 120) for t in ai.tools)))
+        for signal in ai.signals[:8]:
+            out.append(("AI signal", signal_words(signal)))
+        for identity in report.identities:
+            out.append(("Identity (CAWG)", identity_summary(identity)))
+            for account in identity.accounts[:8]:
+                out.append(("  verified", account_words(account)))
         if report.remote_url:
             out.append(("Remote credentials", f"{_clean(report.remote_url)} (not contacted)"))
         if report.all_actions_included is not None:

@@ -96,7 +96,9 @@ def legacy_signal(manifest: ManifestData) -> list[AISignal]:
     ]
 
 
-_UNTRUSTED = frozenset({"cawg.x509.credential.untrusted", "cawg.ica.credential.untrusted"})
+_UNTRUSTED = frozenset(
+    {"cawg.x509.credential.untrusted", "cawg.ica.untrusted_issuer", "cawg.ica.credential.untrusted"}
+)
 
 
 def identities(manifest: ManifestData, statuses: tuple[StatusEntry, ...]) -> tuple[Identity, ...]:

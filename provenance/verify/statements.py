@@ -16,6 +16,12 @@ from provenance.models import (
     TrainingPreference,
     Verdict,
 )
+from provenance.report.trustwords import (
+    account_words,
+    identity_summary,
+    revocation_words,
+    vouched_by,
+)
 from provenance.sanitize import clean_text
 from provenance.wording import action_label, format_date, percent, tool_name, where, where_regions
 
@@ -189,7 +195,10 @@ def build_statements(report: Report) -> tuple[str, ...]:
         out.append(observed)
     if report.signer is not None:
         who = report.signer.organization or report.signer.name or "an unnamed signer"
-        if report.signer.trusted:
+        source = vouched_by(report.signer)
+        if report.signer.trusted and source:
+            out.append(f"Signed by {who}; {source} vouches for this signer.")
+        elif report.signer.trusted:
             out.append(f"Signed by {who}, an identity you trust.")
         else:
             out.append(
@@ -209,5 +218,15 @@ def build_statements(report: Report) -> tuple[str, ...]:
         out.append(_TRAINING[report.training])
     if report.capture is not None and report.capture.has_camera and report.capture.location is None:
         out.append("Where it was taken is not included (withheld or never recorded).")
-    out.append("Whether the signing certificate was revoked was not checked (offline).")
+    for identity in report.identities:
+        accounts = "; ".join(account_words(a) for a in identity.accounts[:4])
+        line = f"A separate identity claim (CAWG) names {identity_summary(identity)}."
+        if accounts:
+            line += f" Verified: {accounts}."
+        out.append(line)
+    revocation = report.signer.revocation if report.signer is not None else "not_checked"
+    if revocation == "not_checked":
+        out.append("Whether the signing certificate was revoked was not checked (offline).")
+    elif report.signer is not None:
+        out.append(f"Revocation of the signing certificate: {revocation_words(report.signer)}.")
     return tuple(out)
