@@ -169,6 +169,27 @@ class AllowedSigners:
 
 
 @dataclass(frozen=True, slots=True)
+class RequireTrustSource:
+    """The signer must be vouched for by one of these sources ("c2pa", "itl", "user").
+
+    A house may accept only the official C2PA Trust List, say, and not the legacy
+    Interim list or anchors someone added on the checking machine.
+    """
+
+    sources: tuple[str, ...]
+
+    def check(self, report: Report) -> str | None:
+        """Reason when no accepted source vouches for the signer."""
+        signer = report.signer
+        wanted = ", ".join(self.sources)
+        if signer is None or not signer.trusted or signer.trusted_by is None:
+            return f"no trust source vouches for the signer (required: {wanted})"
+        if signer.trusted_by.value not in self.sources:
+            return f"the signer is vouched for by {signer.trusted_by.value}, not by {wanted}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class NoUndeclaredChange:
     """AI change observed outside the declared area is refused (when it could be checked)."""
 
@@ -235,7 +256,9 @@ _KEYS = (
     "require_timestamp",
     "signers",
     "allow_undeclared_change",
+    "trusted_by",
 )
+_TRUST_SOURCES = ("c2pa", "itl", "user")
 
 
 def _bool(data: dict[str, Any], key: str, where: str) -> bool | None:
@@ -294,6 +317,20 @@ def policy_from_dict(data: dict[str, Any], *, where: str = "the policy") -> Poli
         rules.append(AllowedSigners(tuple(s.strip() for s in signers)))
     if _bool(data, "allow_undeclared_change", where) is False:
         rules.append(NoUndeclaredChange())
+    sources = data.get("trusted_by")
+    if sources is not None:
+        if isinstance(sources, str):
+            sources = [sources]
+        if (
+            not isinstance(sources, list)
+            or not sources
+            or not all(isinstance(x, str) and x in _TRUST_SOURCES for x in sources)
+        ):
+            raise PolicyError(
+                f"trusted_by in {where} must list trust sources: {', '.join(_TRUST_SOURCES)}.",
+                hint='For example: trusted_by = ["c2pa"]',
+            )
+        rules.append(RequireTrustSource(tuple(dict.fromkeys(sources))))
     name = data.get("name")
     if name is not None and not isinstance(name, str):
         raise PolicyError(f"name in {where} must be text.")

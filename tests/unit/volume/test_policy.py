@@ -182,3 +182,22 @@ def test_csv_row_is_inert_and_numeric() -> None:
     assert row[0] == "'-x.jpg"
     assert row[5] == "'=HYPERLINK(1)"
     assert row[10] == 0.25
+
+
+def test_trusted_by_requires_a_named_source() -> None:
+    from dataclasses import replace
+
+    from provenance.models import TrustedBy
+
+    policy = policy_from_dict({"trusted_by": ["c2pa"]})
+    base = _report(Verdict.TRUSTED)
+    assert base.signer is not None
+    c2pa = replace(base, signer=replace(base.signer, trusted_by=TrustedBy.C2PA))
+    itl = replace(base, signer=replace(base.signer, trusted_by=TrustedBy.ITL))
+    assert evaluate(policy, c2pa).passed
+    result = evaluate(policy, itl)
+    assert not result.passed and "itl" in result.reasons[0]
+    assert not evaluate(policy, _report(Verdict.VALID_UNTRUSTED)).passed
+    assert evaluate(policy_from_dict({"trusted_by": "itl"}), itl).passed
+    with pytest.raises(PolicyError, match="trusted_by"):
+        policy_from_dict({"trusted_by": ["adobe"]})
