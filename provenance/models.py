@@ -126,6 +126,19 @@ class ExtentMethod(StrEnum):
     DECLARED = "declared"
 
 
+class ChangeKind(StrEnum):
+    """What an edit changed (DESIGN.md "The AI-extent method").
+
+    ``content``: new or replaced picture matter (local structure differs);
+    ``detail``: texture or sharpness, structure kept; ``tone``: light, colour or
+    tone, structure and detail kept.
+    """
+
+    CONTENT = "content"
+    DETAIL = "detail"
+    TONE = "tone"
+
+
 class Relationship(StrEnum):
     """C2PA ingredient relationships (C2PA 2.x, 15.7 "Ingredient")."""
 
@@ -184,11 +197,44 @@ class Region:
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """One kind of change of one edit: its area, strength (0..1, with a word) and regions.
+
+    ``regions`` cover the kind's mask with rectangles (a change that surrounds the
+    subject is many rectangles around it, not one box over everything).
+    """
+
+    kind: ChangeKind
+    area_fraction: float
+    strength: float | None = None
+    strength_label: str | None = None
+    regions: tuple[Region, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KindAreas:
+    """Area fractions (0..1) per kind of change; None where not known."""
+
+    content: float | None = None
+    detail: float | None = None
+    tone: float | None = None
+
+    def get(self, kind: ChangeKind) -> float | None:
+        """The area of one kind."""
+        return {ChangeKind.CONTENT: self.content, ChangeKind.DETAIL: self.detail}.get(
+            kind, self.tone
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Extent:
     """How much of the picture one edit touched.
 
-    ``area_fraction`` is None when it could not be known (never a made-up number).
-    ``measured_area_fraction`` keeps the pixel measurement next to a declared mask.
+    ``area_fraction`` is None when it could not be known (never a made-up number);
+    it is the area whose content or detail changed (tone is reported beside it in
+    ``changes``, never folded in).  ``measured_area_fraction`` keeps the pixel
+    measurement next to a declared mask.  ``changes`` has one entry per kind
+    found (content, detail, tone).
     """
 
     area_fraction: float | None
@@ -197,6 +243,14 @@ class Extent:
     magnitude: float | None = None
     measured_area_fraction: float | None = None
     note: str | None = None
+    changes: tuple[Change, ...] = ()
+
+    def change(self, kind: ChangeKind) -> Change | None:
+        """The change of one kind, or None."""
+        for change in self.changes:
+            if change.kind is kind:
+                return change
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +409,12 @@ class AISummary:
     undeclared_regions: tuple[Region, ...] = ()
     #: Every marker that says AI was involved, and where it came from.
     signals: tuple[AISignal, ...] = ()
+    #: Area per kind of change of the AI actions (content / detail / tone).
+    by_kind: KindAreas | None = None
+    #: The verify-time re-measurement per kind, at thumbnail scale.
+    observed_by_kind: KindAreas | None = None
+    #: Why a kind could not be confirmed at thumbnail scale (e.g. detail too fine).
+    observe_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

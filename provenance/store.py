@@ -15,6 +15,8 @@ from provenance.labels import EXIF_LABEL, EXTENT_PARAMETER, METADATA_LABEL, TRAI
 from provenance.models import (
     Action,
     CaptureFacts,
+    Change,
+    ChangeKind,
     DigitalSourceType,
     Extent,
     ExtentMethod,
@@ -149,14 +151,74 @@ def roi_to_region(roi: Mapping[str, Any]) -> Region | None:
     return Region(round(x, 4), round(y, 4), round(min(w, 1 - x), 4), round(min(h, 1 - y), 4))
 
 
+#: Most region-maps read from one action's ``changes`` (hostile input is bounded).
+_MAX_CHANGES = 256
+_KIND_VALUES = {kind.value: kind for kind in ChangeKind}
+_STRENGTH_LABELS = frozenset({"subtle", "moderate", "strong"})
+
+
+def _kind_changes(
+    params: Mapping[str, Any], rectangles: Mapping[ChangeKind, list[Region]]
+) -> tuple[Change, ...]:
+    """``parameters[...]["changes"]`` (our per-kind numbers) with their rectangles."""
+    out: list[Change] = []
+    seen: set[ChangeKind] = set()
+    for raw in _as_list(params.get("changes"))[:3]:
+        item = _as_dict(raw)
+        raw_kind = item.get("kind")
+        kind = _KIND_VALUES.get(raw_kind) if isinstance(raw_kind, str) else None
+        area = _fraction(item.get("area_fraction"))
+        if kind is None or kind in seen or area is None:
+            continue
+        seen.add(kind)
+        label = item.get("strength_label")
+        out.append(
+            Change(
+                kind=kind,
+                area_fraction=area,
+                strength=_fraction(item.get("strength")),
+                strength_label=label if label in _STRENGTH_LABELS else None,
+                regions=tuple(rectangles.get(kind, ())),
+            )
+        )
+    return tuple(out)
+
+
+def _box_list(value: Any) -> tuple[Region, ...]:
+    """``[[x, y, width, height], ...]`` in percent -> Regions (bounded, clamped)."""
+    out: list[Region] = []
+    for raw in _as_list(value)[:64]:
+        numbers = [_num(v) for v in _as_list(raw)[:4]]
+        if len(numbers) != 4 or any(n is None for n in numbers):
+            continue
+        x, y, w, h = (max(0.0, min(100.0, float(n or 0.0))) / 100.0 for n in numbers)
+        out.append(
+            Region(round(x, 4), round(y, 4), round(min(w, 1 - x), 4), round(min(h, 1 - y), 4))
+        )
+    return tuple(out)
+
+
 def _extent_from_entry(entry: Mapping[str, Any]) -> Extent | None:
     params = _as_dict(_as_dict(entry.get("parameters")).get(EXTENT_PARAMETER))
     regions: list[Region] = []
-    for change in _as_list(entry.get("changes"))[:64]:
-        for roi in _as_list(_as_dict(change).get("region"))[:64]:
+    by_kind: dict[ChangeKind, list[Region]] = {}
+    for change in _as_list(entry.get("changes"))[:_MAX_CHANGES]:
+        change_map = _as_dict(change)
+        identifier = change_map.get("identifier")
+        kind = None
+        if isinstance(identifier, str):
+            kind = _KIND_VALUES.get(identifier.partition("-")[0])
+        for roi in _as_list(change_map.get("region"))[:64]:
             region = roi_to_region(_as_dict(roi))
-            if region is not None:
+            if region is None:
+                continue
+            if kind is not None:
+                by_kind.setdefault(kind, []).append(region)
+            else:
                 regions.append(region)
+    kinds = _kind_changes(params, by_kind) if params else ()
+    if kinds and "regions" in params:
+        regions = list(_box_list(params.get("regions")))
     if not params and not regions:
         return None
     method_raw = params.get("method")
@@ -171,6 +233,7 @@ def _extent_from_entry(entry: Mapping[str, Any]) -> Extent | None:
         magnitude=_fraction(params.get("magnitude")),
         measured_area_fraction=_fraction(params.get("measured_area_fraction")),
         note=clean_text(params.get("note"), max_length=200),
+        changes=kinds,
     )
 
 

@@ -31,6 +31,38 @@ class GeometryMismatch(InputError):
 # --------------------------------------------------------------------------- public API
 
 
+def working_pair(
+    parent: Image.Image, edited: Image.Image, max_side: int
+) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """Both images as uint8 RGB planes (3, h, w) at one working size; refuses other shapes."""
+    return _working_pair(parent, edited, max_side)
+
+
+def check_geometry(parent: NDArray[np.uint8], edited: NDArray[np.uint8]) -> None:
+    """Raise :class:`GeometryMismatch` when the parent is cropped, zoomed, shifted or rotated.
+
+    The aspect ratio matched already; this looks for a better alignment than
+    the identity (:mod:`provenance.extent.geometry`), which catches crops that
+    keep the proportions.
+    """
+    from provenance.extent.geometry import alignment
+
+    def luma(px: NDArray[np.uint8]) -> NDArray[np.float32]:
+        out: NDArray[np.float32] = px[0].astype(np.float32) * np.float32(0.299)
+        out += px[1].astype(np.float32) * np.float32(0.587)
+        out += px[2].astype(np.float32) * np.float32(0.114)
+        return out
+
+    found = alignment(luma(parent), luma(edited))
+    if found is not None:
+        what, _, _ = found
+        raise GeometryMismatch(
+            "extent could not be measured: the edited image is "
+            + ("rotated" if what == "rotated" else "cropped or shifted")
+            + " relative to its parent (the same proportions, but not the same framing)"
+        )
+
+
 def _working_pair(
     parent: Image.Image, edited: Image.Image, max_side: int
 ) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:

@@ -1,49 +1,29 @@
-"""How much of a picture an edit changed: the AI-extent method (DESIGN.md).
+"""How much of a picture an edit changed, by kind: the AI-extent method (DESIGN.md).
 
 A C2PA action can say *that* an AI model touched a photo; this module says *how
-much* of it.  Given the parent image and the edited one, we produce an
-:class:`~provenance.models.Extent`: the changed fraction of the picture, boxes
-around the changed areas, and the mean strength of the change.
+much* of it, and *what kind* of change it was.  Given the parent image and the
+edited one we produce an :class:`~provenance.models.Extent` whose ``changes``
+hold one entry per kind -- ``content`` (new or replaced matter), ``detail``
+(texture or sharpness), ``tone`` (light and colour) -- each with its area
+fraction, a strength in 0..1 with a word, and rectangles covering its mask.
 
-The method, and why each step is there:
+The steps, one module each:
 
-1. **Align.**  Both images go to RGB at one *working size* (longer side at most
-   ``max_side``, never upscaled).  Extent is a question about areas, not
-   pixels, so a ~1 MP working copy answers it as well as 24 MP and keeps the
-   whole measurement fast.  A parent that differs only by scale is rescaled; a
-   parent whose aspect ratio differs (crop, rotation) cannot be compared pixel
-   by pixel and raises :class:`GeometryMismatch` -- guessing an alignment
-   would produce a confident but meaningless number.
-
-2. **Normalise global tone.**  Grading, exposure, white balance and contrast
-   curves change every pixel but no *content*.  Per channel we fit a monotone
-   curve parent-level -> edited-level from the joint histogram of the two.
-   Pass 1 follows the histogram's *ridge* (the most common edited value per
-   parent level): untouched pixels pile up on it while replaced content spreads
-   out, so it holds even when most of the picture was edited (a replaced
-   background).  Pass 2 refits with the *median* on the pixels pass 1 found
-   untouched, which is more precise, and adds an affine colour correction
-   (3x3 matrix + offset) for channel-mixing adjustments such as saturation,
-   which a per-channel curve cannot express.
-
-3. **Residual -> mask.**  ``|edited - mapped parent|`` (largest channel) is box
-   blurred so that sensor noise and JPEG ringing average out while a real
-   change, which is spatially coherent, survives.  The threshold is a fixed
-   24/255 or, for noisy pairs, a noise floor estimated from the low quantiles
-   of the residual, whichever is larger.  A morphological opening removes the
-   thin lines re-encoding leaves along edges; weaker evidence (14/255) is
-   accepted where it touches a clear change (hysteresis), which completes
-   edits that replaced texture with something smoother.  Specks smaller than a
-   minimum area are dropped, and small enclosed holes are filled: inside a
-   replaced object the new content occasionally matches the old one, which is
-   luck, not "unchanged".
-
-4. **Regions.**  Connected components (8-connected, labelled on run lengths
-   with a vectorised union-find) give boxes; nearby boxes are merged and the
-   largest ``max_regions`` kept, in fractions of the image size.
-
-5. **Numbers.**  ``area_fraction`` = changed pixels / all pixels;
-   ``magnitude`` = mean residual inside the mask in 0..1 units.
+1. **Align** (:mod:`.align`, :mod:`.geometry`): one working size, pure rescale
+   only.  A crop (also one that keeps the proportions), a rotation or a shift
+   raises :class:`GeometryMismatch`: the extent is unknown, never guessed.
+2. **Content, structure first** (:mod:`.content`): where the local structure
+   (SSIM's structure term at three scales) disagrees; flat patches replaced by
+   different flat patches are found against a tone model fitted *only* on
+   structure-matching pixels, never on all of them.
+3. **Detail** (:mod:`.detail`): the finest band's energy ratio on a
+   higher-resolution luma plane, above the noise and JPEG floor, corrected for
+   the tone change's local gain; **tone** (:mod:`.kinds`): the local mean
+   shift on what remains.
+4. ``area_fraction`` = content ∪ detail: how much of the picture is not as
+   captured.  Tone is reported beside it, never folded in (a colour grade is not
+   "100 % changed").  Kinds are exclusive per pixel, so several kinds never add up
+   to more than the picture.
 
 Only numpy and Pillow are used; everything per-pixel is vectorised.
 """
@@ -51,63 +31,66 @@ Only numpy and Pillow are used; everything per-pixel is vectorised.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image
 
-from provenance.extent.align import _working_pair
-from provenance.extent.morphology import (
-    BoolArray,
-    FloatArray,
-    _box_mean,
-    _dilate,
-    _downscale_mask,
-    _erode,
-    _resample_nearest,
-)
-from provenance.extent.regions import _DECIMALS, _components, _regions, _render
-from provenance.extent.tone import _residual, _tone_model
+from provenance.extent.align import GeometryMismatch
+from provenance.extent.detail import DetailPlane
+from provenance.extent.kinds import Measurement, measure, to_changes, union_fraction
+from provenance.extent.morphology import BoolArray, _downscale_mask, _resample_nearest
+from provenance.extent.regions import _DECIMALS, _regions
 from provenance.models import Extent, ExtentMethod, Region
+
+__all__ = [
+    "DEFAULT_MAX_SIDE",
+    "GeometryMismatch",
+    "changed_mask",
+    "extent_from_mask",
+    "extent_from_measurement",
+    "mask_to_array",
+    "measure_extent",
+    "measure_kinds",
+    "restrict",
+    "undeclared_fraction",
+]
 
 #: Working resolution used when a caller gives none (and for declared masks).
 DEFAULT_MAX_SIDE = 1024
 
-#: A pixel counts as changed when its blurred residual exceeds this (0..255 units):
-#: well above sensor noise and JPEG artefacts after blurring, well below the
-#: difference between two different pieces of content.
-BASE_THRESHOLD = 24.0
-
-#: Weak-evidence threshold (0..255) for hysteresis, and the wider blur it is also
-#: read on (a multiple of the base blur radius, which is 1 px per 512 px of side).
-WEAK_THRESHOLD = 14.0
-
-_WEAK_BLUR = 3
-
-#: The noise-adaptive floor may raise the threshold up to here, never further, so
-#: a pair with an unusual residual distribution cannot hide a clear change.
-MAX_THRESHOLD = 64.0
-
-#: How many robust standard deviations above the typical residual the noise floor sits.
-NOISE_SIGMAS = 6.0
-
-#: Components smaller than this fraction of the image are specks, not edits.
-MIN_COMPONENT_FRACTION = 0.0002
-
-#: Enclosed holes up to this fraction of the image are filled (see module docstring).
-MAX_HOLE_FRACTION = 0.01
-
 
 def changed_mask(
-    parent: Image.Image, edited: Image.Image, *, max_side: int = DEFAULT_MAX_SIDE
+    parent: Image.Image,
+    edited: Image.Image,
+    *,
+    max_side: int = DEFAULT_MAX_SIDE,
+    parent_plane: DetailPlane | None = None,
+    edited_plane: DetailPlane | None = None,
 ) -> BoolArray:
-    """The measured change mask at working resolution (True = changed).
+    """The measured content-or-detail mask at working resolution (True = changed).
 
     The array has the edited image's aspect ratio with its longer side at most
     ``max_side`` (smaller when either image is smaller: we never upscale).
     Raises :class:`GeometryMismatch` when the parent is not a pure rescale.
     """
-    mask, _ = _analyse(parent, edited, max_side=max_side)
-    return mask
+    return measure_kinds(
+        parent, edited, max_side=max_side, parent_plane=parent_plane, edited_plane=edited_plane
+    ).changed
+
+
+def measure_kinds(
+    parent: Image.Image,
+    edited: Image.Image,
+    *,
+    max_side: int = DEFAULT_MAX_SIDE,
+    parent_plane: DetailPlane | None = None,
+    edited_plane: DetailPlane | None = None,
+) -> Measurement:
+    """The per-kind masks and strengths (:class:`~provenance.extent.kinds.Measurement`)."""
+    return measure(
+        parent, edited, max_side=max_side, parent_plane=parent_plane, edited_plane=edited_plane
+    )
 
 
 def measure_extent(
@@ -116,25 +99,42 @@ def measure_extent(
     *,
     max_side: int = DEFAULT_MAX_SIDE,
     max_regions: int = 8,
+    parent_plane: DetailPlane | None = None,
+    edited_plane: DetailPlane | None = None,
 ) -> Extent:
-    """Measure how much of ``edited`` differs in content from ``parent``.
+    """Measure what changed from ``parent`` to ``edited``, by kind.
 
-    Global tone changes (grading, exposure, white balance, saturation) and noise
-    are normalised away; what remains is the changed area.  Returns an
-    :class:`Extent` with ``method=MEASURED``, ``area_fraction`` in 0..1 (4
-    decimals), up to ``max_regions`` boxes in image fractions, and ``magnitude``
-    (mean residual inside the changed area, 0..1) or None when nothing changed.
-    Raises :class:`GeometryMismatch` on a crop, rotation or other reshaping.
+    Returns an :class:`Extent` with ``method=MEASURED``; ``area_fraction`` (4
+    decimals) is the content-or-detail area; ``changes`` one entry per kind
+    found, each with rectangles covering its mask; ``regions`` up to
+    ``max_regions`` boxes around the content-or-detail components; ``magnitude`` the largest strength of content/detail, or
+    None when nothing but tone changed.  ``parent_plane``/``edited_plane``
+    (:func:`provenance.extent.detail.load_plane`) give the detail step finer
+    resolution than reduced working images carry.  Raises
+    :class:`GeometryMismatch` on a crop, rotation or other reshaping.
     """
-    mask, residual = _analyse(parent, edited, max_side=max_side)
-    changed = int(np.count_nonzero(mask))
-    area = round(changed / mask.size, _DECIMALS) if mask.size else 0.0
-    magnitude = round(float(residual[mask].mean()) / 255.0, _DECIMALS) if changed else None
+    found = measure_kinds(
+        parent, edited, max_side=max_side, parent_plane=parent_plane, edited_plane=edited_plane
+    )
+    return extent_from_measurement(found, max_regions=max_regions)
+
+
+#: Rectangles per kind covering its mask (recorded as the action's ``changes``).
+MAX_RECTANGLES = 32
+
+
+def extent_from_measurement(
+    found: Measurement, *, max_regions: int = 8, max_rectangles: int = MAX_RECTANGLES
+) -> Extent:
+    """The :class:`Extent` of a measurement (see :func:`measure_extent`)."""
+    changed = found.changed
+    strengths = [s for s in (found.content_strength, found.detail_strength) if s is not None]
     return Extent(
-        area_fraction=area,
+        area_fraction=union_fraction(changed),
         method=ExtentMethod.MEASURED,
-        regions=_regions(mask, max_regions=max_regions),
-        magnitude=magnitude,
+        regions=_regions(changed, max_regions=max_regions),
+        magnitude=max(strengths) if strengths and changed.any() else None,
+        changes=to_changes(found, max_regions=max_rectangles),
     )
 
 
@@ -208,89 +208,26 @@ def mask_to_array(mask: Image.Image) -> BoolArray:
     return np.asarray(mask.convert("L")) > 127
 
 
-# --------------------------------------------------------------------------- alignment
+def restrict(
+    found: Measurement, masks: Image.Image | Sequence[Image.Image], *, inside: bool
+) -> Extent:
+    """The measured extent inside (or outside) the union of declared masks.
 
-
-def _analyse(
-    parent: Image.Image, edited: Image.Image, *, max_side: int
-) -> tuple[BoolArray, FloatArray]:
-    """The change mask and the (unblurred) residual at working size, 0..255 units."""
-    parent_px, edited_px = _working_pair(parent, edited, max_side)
-    height, width = edited_px.shape[1:]
-    # Channel planes of shape (3, pixels): contiguous per channel, so every
-    # per-channel operation below is a fast 1-D numpy loop.
-    flat_parent = parent_px.reshape(3, -1)
-    flat_edited = edited_px.reshape(3, -1)
-    radius = max(1, round(max(height, width) / 512))
-
-    # Pass 1: a tone model fitted robustly on every pixel (see _tone_model).
-    mapped = _tone_model(flat_parent, flat_edited, None)
-    residual = _residual(mapped, flat_edited, (height, width))
-    first = _threshold_and_clean(residual, radius)
-
-    # Pass 2: refit, precisely, on the pixels pass 1 believes untouched (with a
-    # safety margin around what it found).
-    inliers = ~_dilate(first, 2 * radius).reshape(-1)
-    if np.count_nonzero(inliers) >= 0.2 * inliers.size:
-        mapped = _tone_model(flat_parent, flat_edited, inliers)
-        residual = _residual(mapped, flat_edited, (height, width))
-    # else: most of the picture changed; there is too little "unchanged" to refit on,
-    # and pass 1's answer (a large area) is the honest one.
-    mask = _threshold_and_clean(residual, radius)
-    return mask, residual
-
-
-def _threshold_and_clean(residual: FloatArray, radius: int) -> BoolArray:
-    """Residual (0..255) -> change mask: blur, threshold (fixed or noise floor),
-    opening, hysteresis, drop specks, fill small holes."""
-    blurred = _box_mean(residual, radius)
-    # Noise floor from the low quantiles of a subsample: the 10th and 25th
-    # percentiles describe untouched pixels even when up to ~70 % of the picture
-    # was edited (a median/MAD would describe the edit by then).  Read as a normal
-    # distribution they give a centre and a spread; the floor is NOISE_SIGMAS
-    # spreads above the centre.  Capped so that it never swallows a real change.
-    q10, q25 = (float(v) for v in np.percentile(blurred[::3, ::3], [10.0, 25.0]))
-    spread = (q25 - q10) / 0.6071
-    floor = q25 + 0.6745 * spread + NOISE_SIGMAS * spread
-    threshold = min(MAX_THRESHOLD, max(BASE_THRESHOLD, floor))
-    # Opening (erode, then dilate) removes lines thinner than the kernel: what
-    # re-encoding leaves along high-contrast edges (JPEG ringing, chroma
-    # subsampling) is thin, whereas an edited object is a blob.
-    strong = _dilate(_erode(blurred > threshold, radius), radius)
-    size = strong.size
-    # Hysteresis: weaker evidence (a lower threshold on a wider blur, still above
-    # the noise floor) counts where it is connected to a strong detection.  An
-    # edit that replaced texture with something smoother leaves residuals of
-    # only the old texture's amplitude; alone they would be too close to noise,
-    # next to a clear change they complete it.  The narrow-blur condition keeps
-    # the wide blur from bleeding past the edges of a strong change.
-    wide = _box_mean(residual, _WEAK_BLUR * radius)
-    weak_threshold = max(WEAK_THRESHOLD, floor)
-    weak = (wide > weak_threshold) & (blurred > weak_threshold)
-    weak = _dilate(_erode(weak, radius), radius) | strong
-    runs = _components(weak)
-    strong_count = np.cumsum(strong, axis=1, dtype=np.int32)
-    strong_count = np.concatenate([np.zeros((strong.shape[0], 1), np.int32), strong_count], axis=1)
-    per_run = strong_count[runs.rows, runs.ends] - strong_count[runs.rows, runs.starts]
-    seeded = np.bincount(runs.labels, weights=per_run, minlength=runs.count) > 0
-    keep = seeded & (runs.areas >= max(4, round(MIN_COMPONENT_FRACTION * size)))
-    keep_runs = keep[runs.labels]
-    mask = _render(weak.shape, runs.rows[keep_runs], runs.starts[keep_runs], runs.ends[keep_runs])
-
-    holes = _components(~mask)
-    height, width = mask.shape
-    touches = np.zeros(holes.count, dtype=bool)
-    border = (
-        (holes.rows == 0) | (holes.rows == height - 1) | (holes.starts == 0) | (holes.ends == width)
-    )
-    touches[holes.labels[border]] = True
-    fill = ~touches & (holes.areas <= MAX_HOLE_FRACTION * size)
-    fill_runs = fill[holes.labels]
-    if fill_runs.any():
-        mask |= _render(
-            mask.shape, holes.rows[fill_runs], holes.starts[fill_runs], holes.ends[fill_runs]
+    Used when a masked and an unmasked edit share one signing step: the masked
+    edit is credited with what was measured inside its mask, the unmasked one
+    with what was measured outside every mask, so the step's changed area is
+    the union of the two, never their sum (DESIGN.md, step 5).
+    """
+    shape = found.content.shape
+    union = np.zeros(shape, dtype=bool)
+    for mask in [masks] if isinstance(masks, Image.Image) else masks:
+        union |= _resample_nearest(_downscale_mask(mask_to_array(mask), max(shape)), shape)
+    keep = union if inside else ~union
+    return extent_from_measurement(
+        replace(
+            found,
+            content=found.content & keep,
+            detail=found.detail & keep,
+            tone=found.tone & keep,
         )
-    return mask
-
-
-# --------------------------------------------------------------------------- image helpers
+    )

@@ -181,3 +181,89 @@ def _regions(mask: BoolArray, *, max_regions: int) -> tuple[Region, ...]:
         )
         for i in keep
     )
+
+
+# --------------------------------------------------------------------------- mask cover
+
+#: Cells along the longer side tried, finest first, when covering a mask with rectangles.
+COVER_GRIDS = (32, 24, 16, 12, 8, 4)
+#: A grid cell belongs to the cover when at least this share of it is in the mask.
+COVER_SHARE = 0.5
+
+
+def cover_rectangles(mask: BoolArray, *, max_rectangles: int = 48) -> tuple[Region, ...]:
+    """Rectangles (image fractions) whose union approximates ``mask``.
+
+    The mask is read on a coarse grid (a cell is in when half of it is); runs of
+    cells along each row become rectangles, and identical runs on consecutive
+    rows merge.  The finest grid of :data:`COVER_GRIDS` that needs at most
+    ``max_rectangles`` is used.  Unlike one bounding box per component, a change
+    that surrounds the subject (a new backdrop) is drawn around the subject, not
+    over it: these are what the action's ``changes`` record (C2PA 2.x, 18.2
+    "Regions of interest", rectangles in percent units) and what the HTML
+    overlay paints.
+    """
+    if max_rectangles <= 0 or not mask.any():
+        return ()
+    height, width = mask.shape
+    best: tuple[Region, ...] = ()
+    for cells in COVER_GRIDS:
+        gy = max(1, round(cells * height / max(height, width)))
+        gx = max(1, round(cells * width / max(height, width)))
+        ys = np.linspace(0, height, gy + 1).round().astype(np.int64)
+        xs = np.linspace(0, width, gx + 1).round().astype(np.int64)
+        summed = np.add.reduceat(
+            np.add.reduceat(mask.astype(np.int64), ys[:-1], axis=0), xs[:-1], axis=1
+        )
+        area = np.diff(ys)[:, None] * np.diff(xs)[None, :]
+        on = summed >= COVER_SHARE * np.maximum(area, 1)
+        if not on.any():
+            # Only thin or scattered change: take any cell that is touched at all.
+            on = summed > 0
+        rectangles = _grid_rectangles(on)
+        best = tuple(
+            Region(
+                x=round(float(xs[c0]) / width, _DECIMALS),
+                y=round(float(ys[r0]) / height, _DECIMALS),
+                width=round(float(xs[c1] - xs[c0]) / width, _DECIMALS),
+                height=round(float(ys[r1] - ys[r0]) / height, _DECIMALS),
+            )
+            for r0, r1, c0, c1 in rectangles
+        )
+        if len(best) <= max_rectangles:
+            return best
+    return best[:max_rectangles]
+
+
+def _grid_rectangles(on: BoolArray) -> list[tuple[int, int, int, int]]:
+    """(row0, row1, col0, col1) cell rectangles: row runs, merged down identical runs."""
+    open_runs: dict[tuple[int, int], int] = {}
+    done: list[tuple[int, int, int, int]] = []
+    for row in range(on.shape[0] + 1):
+        runs: set[tuple[int, int]] = set()
+        if row < on.shape[0]:
+            padded = np.concatenate([[0], on[row].astype(np.int8), [0]])
+            steps = np.flatnonzero(np.diff(padded))
+            runs = {(int(a), int(b)) for a, b in zip(steps[0::2], steps[1::2], strict=True)}
+        for run in list(open_runs):
+            if run not in runs:
+                done.append((open_runs.pop(run), row, run[0], run[1]))
+        for run in runs:
+            open_runs.setdefault(run, row)
+    done.sort(key=lambda r: (r[0], r[2]))
+    return done
+
+
+def regions_mask(
+    regions: tuple[Region, ...], shape: tuple[int, int], grow: float = 0.0
+) -> BoolArray:
+    """Rasterise regions (image fractions, optionally grown by ``grow``) onto ``shape``."""
+    height, width = shape
+    out = np.zeros((height, width), dtype=bool)
+    for region in regions:
+        x0 = max(0, int(np.floor((region.x - grow) * width)))
+        y0 = max(0, int(np.floor((region.y - grow) * height)))
+        x1 = min(width, int(np.ceil((region.x + region.width + grow) * width)))
+        y1 = min(height, int(np.ceil((region.y + region.height + grow) * height)))
+        out[y0:y1, x0:x1] = True
+    return out

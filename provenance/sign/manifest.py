@@ -42,6 +42,7 @@ from provenance.labels import (
 from provenance.models import (
     Action,
     CaptureFacts,
+    ChangeKind,
     DigitalSourceType,
     Extent,
     Region,
@@ -102,7 +103,13 @@ def region_to_roi(region: Region) -> dict[str, Any]:
 
 
 def extent_parameters(extent: Extent) -> dict[str, Any]:
-    """The numbers of an extent, stored under ``parameters[EXTENT_PARAMETER]``."""
+    """The numbers of an extent, stored under ``parameters[EXTENT_PARAMETER]``.
+
+    With per-kind changes: ``changes`` = ``[{kind, area_fraction, strength,
+    strength_label}]`` and ``regions`` = the boxes around the content-or-detail
+    change as ``[x, y, width, height]`` in percent (the ``changes`` regions of
+    interest then carry the per-kind rectangles instead).
+    """
     out: dict[str, Any] = {"method": extent.method.value, "area_fraction": extent.area_fraction}
     if extent.magnitude is not None:
         out["magnitude"] = round(extent.magnitude, 4)
@@ -110,6 +117,63 @@ def extent_parameters(extent: Extent) -> dict[str, Any]:
         out["measured_area_fraction"] = extent.measured_area_fraction
     if extent.note:
         out["note"] = extent.note
+    if extent.changes:
+        out["changes"] = [
+            {
+                "kind": change.kind.value,
+                "area_fraction": change.area_fraction,
+                **({"strength": change.strength} if change.strength is not None else {}),
+                **({"strength_label": change.strength_label} if change.strength_label else {}),
+            }
+            for change in extent.changes
+        ]
+        out["regions"] = [
+            [_percent(r.x), _percent(r.y), _percent(r.width), _percent(r.height)]
+            for r in extent.regions
+        ]
+    return out
+
+
+#: The optional region-map ``role`` (C2PA 2.x, 18.2: c2pa.edited, c2pa.styled, ...) is
+#: left out: c2pa-rs 0.91 refuses to decode a role written as its spec string ("invalid
+#: type: string, expected enum Role"), so the kind goes in ``name``, ``identifier`` and
+#: ``description`` instead.
+_KIND_WORDS = {
+    ChangeKind.CONTENT: "content changed (new or replaced picture matter)",
+    ChangeKind.DETAIL: "detail changed (texture or sharpness; structure kept)",
+    ChangeKind.TONE: "tone changed (light or colour; structure and detail kept)",
+}
+
+
+def extent_changes(extent: Extent) -> list[dict[str, Any]]:
+    """The ``changes`` list of an action: one region-map per rectangle.
+
+    The ranges inside one region combine into a single area (C2PA 2.x, 18.2
+    "Regions of interest"), so separate rectangles are separate changes.  With
+    per-kind changes each rectangle names its kind in ``name``, ``identifier``
+    (``content-1``, ``detail-3``, ...) and ``description``; otherwise
+    (a declared mask without a measurement) the boxes are written as before.
+    """
+    if not extent.changes:
+        return [
+            {
+                "region": [region_to_roi(r)],
+                "description": f"{extent.method.value} extent of this edit",
+            }
+            for r in extent.regions
+        ]
+    out: list[dict[str, Any]] = []
+    for change in extent.changes:
+        words = f"{extent.method.value}: {_KIND_WORDS[change.kind]}"
+        for number, region in enumerate(change.regions, start=1):
+            out.append(
+                {
+                    "region": [region_to_roi(region)],
+                    "name": change.kind.value,
+                    "identifier": f"{change.kind.value}-{number}",
+                    "description": words,
+                }
+            )
     return out
 
 
@@ -132,17 +196,9 @@ def action_to_definition(action: Action) -> dict[str, Any]:
     if action.when:
         entry["when"] = action.when
     if action.extent is not None:
-        if action.extent.regions:
-            # One region-map per box: the ranges inside one region combine into a
-            # single area (C2PA 2.x, 18.15.4 / 16 "Regions of interest"), so separate
-            # boxes must be separate changes.
-            entry["changes"] = [
-                {
-                    "region": [region_to_roi(r)],
-                    "description": f"{action.extent.method.value} extent of this edit",
-                }
-                for r in action.extent.regions
-            ]
+        changes = extent_changes(action.extent)
+        if changes:
+            entry["changes"] = changes
         entry["parameters"] = {EXTENT_PARAMETER: extent_parameters(action.extent)}
     return entry
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from provenance import _c2pa
+    from provenance.extent.detail import DetailPlane
     from provenance.identity.keys import SigningIdentity
 
 #: Working resolution shared by the thumbnail and the decoded copies the extent is measured on.
@@ -174,41 +175,71 @@ def _plan_actions(
 
 
 def _measure(
-    request: SignRequest, parent_img: Image.Image | None, edited_img: Image.Image
+    request: SignRequest,
+    parent_img: Image.Image | None,
+    edited_img: Image.Image,
+    planes: tuple[DetailPlane | None, DetailPlane | None] = (None, None),
 ) -> tuple[dict[int, Extent | None], str | None]:
     """Extents per edit index: measured from the parent, declared from masks.
 
-    DESIGN.md "The AI-extent method": the measured change is attributed to the
-    AI edits when there are any (a human grade is tone-normalised away, so what
-    remains is theirs), otherwise to the human edits.  Several unmasked owners
-    share one measurement, labelled as such.  When the geometry changed (crop,
+    DESIGN.md "The AI-extent method": the measured change (content, detail and
+    tone, :func:`provenance.extent.measure_kinds`) is attributed to the AI edits
+    when there are any, otherwise to the human edits.  A masked edit declares its
+    mask (the measurement inside it is kept, by kind); an unmasked edit next to
+    masked ones is given only the measured change *outside* every mask, so the
+    step's AI area is their union, never a sum.  Several unmasked owners share one
+    measurement, labelled as such.  When the geometry changed (crop, zoom,
     rotation) the area is recorded as unknown (None) with the reason, never
-    guessed; a mask still gives a declared extent.
+    guessed; a mask still gives a declared extent.  ``planes`` are the detail
+    planes of parent and edit (finer than the working images).
     """
     from provenance import extent as extent_mod
 
-    measured: Extent | None = None
+    found: extent_mod.Measurement | None = None
     note: str | None = None
     if parent_img is not None:
         try:
-            measured = extent_mod.measure_extent(parent_img, edited_img, max_side=MEASURE_SIDE)
+            found = extent_mod.measure_kinds(
+                parent_img,
+                edited_img,
+                max_side=MEASURE_SIDE,
+                parent_plane=planes[0],
+                edited_plane=planes[1],
+            )
         except extent_mod.GeometryMismatch as exc:
             note = exc.message
+    measured = extent_mod.extent_from_measurement(found) if found is not None else None
     extents: dict[int, Extent | None] = {}
     ai_indexes = [i for i, e in enumerate(request.edits) if e.is_ai]
     owners = ai_indexes or list(range(len(request.edits)))
     unmasked = [i for i in owners if request.edits[i].mask is None]
+    masks: list[Image.Image] = []
     for index in owners:
         edit = request.edits[index]
-        if edit.mask is not None:
-            mask_img = _load_mask(edit.mask)
-            _check_mask_geometry(edit.mask, mask_img, edited_img)
-            declared = extent_mod.extent_from_mask(mask_img, measured=measured)
-            if note is not None:
-                declared = replace(declared, note=UNMEASURED_NOTE)
-            extents[index] = declared
-        elif measured is not None:
-            extents[index] = replace(measured, note=SHARED_NOTE) if len(unmasked) > 1 else measured
+        if edit.mask is None:
+            continue
+        mask_img = _load_mask(edit.mask)
+        _check_mask_geometry(edit.mask, mask_img, edited_img)
+        masks.append(mask_img)
+        inside = extent_mod.restrict(found, mask_img, inside=True) if found else None
+        declared = extent_mod.extent_from_mask(mask_img, measured=measured)
+        if inside is not None:
+            declared = replace(declared, changes=inside.changes)
+        if note is not None:
+            declared = replace(declared, note=UNMEASURED_NOTE)
+        extents[index] = declared
+    if masks and found is not None and measured is not None:
+        # What no mask declares belongs to the unmasked edits of this step.
+        measured = extent_mod.restrict(found, masks, inside=False)
+        measured = replace(measured, note=OUTSIDE_NOTE)
+    for index in unmasked:
+        if measured is not None:
+            shared = len(unmasked) > 1
+            extents[index] = (
+                replace(measured, note=SHARED_NOTE if not masks else OUTSIDE_SHARED_NOTE)
+                if shared
+                else measured
+            )
         elif note is not None:
             extents[index] = Extent(
                 area_fraction=None, method=ExtentMethod.MEASURED, note=UNMEASURED_NOTE
@@ -218,10 +249,13 @@ def _measure(
     return extents, note
 
 
+#: Recorded on an unmasked edit that shares a step with masked ones.
+OUTSIDE_NOTE = "measured change outside the declared masks of this step"
+OUTSIDE_SHARED_NOTE = "measured change of these edits together, outside the declared masks"
 #: Recorded on each edit that shares one measurement with others (no masks to separate them).
 SHARED_NOTE = "measured change of all these edits together"
 #: Recorded when the parent's geometry differs: the size of the change is unknown.
-UNMEASURED_NOTE = "could not be measured: cropped or rotated relative to the parent"
+UNMEASURED_NOTE = "could not be measured: cropped, zoomed or rotated relative to the parent"
 
 
 def _check_mask_geometry(path: Path, mask: Image.Image, edited: Image.Image) -> None:
@@ -309,6 +343,16 @@ def sign_image(
             if request.parent is not None
             else None
         )
+        # The extent's detail step reads finer luma planes of both (JPEG: luma only,
+        # DCT-scaled, so they cost a fraction of a full decode).
+        plane_jobs = None
+        if request.parent is not None and request.edits:
+            from provenance.extent.detail import load_plane
+
+            plane_jobs = (
+                pool.submit(load_plane, parent_data, max_pixels=request.max_pixels),
+                pool.submit(load_plane, data, max_pixels=request.max_pixels),
+            )
         # Unlock the key now: its PBKDF2 holds the GIL, the decodes do not, so the
         # two run side by side on two cores.
         signer = identity() if callable(identity) else identity
@@ -316,6 +360,9 @@ def sign_image(
 
         working = working_job.result()
         parent_img = parent_job.result() if parent_job is not None else None
+        planes: tuple[DetailPlane | None, DetailPlane | None] = (
+            (plane_jobs[0].result(), plane_jobs[1].result()) if plane_jobs else (None, None)
+        )
     thumbnail = media.make_thumbnail(working)
 
     ingredients: list[_c2pa.IngredientSource] = []
@@ -349,7 +396,7 @@ def sign_image(
     extents: dict[int, Extent | None] = {}
     note = None
     if request.edits:
-        extents, note = _measure(request, parent_img, working)
+        extents, note = _measure(request, parent_img, working, planes)
     if note is not None:
         notes.insert(0, note)
     actions, _ = _plan_actions(request, extents)

@@ -20,8 +20,10 @@ from provenance.models import (
     Action,
     AISummary,
     CaptureFacts,
+    ChangeKind,
     DigitalSourceType,
     HistoryEntry,
+    KindAreas,
     Problem,
     ProblemScope,
     Report,
@@ -512,6 +514,32 @@ def ai_summary(
         area_fraction=None if area is None else round(area, 4),
         tools=tuple(sorted(tools)),
         signals=tuple(signals),
+        by_kind=_by_kind(ai_edits, generated),
+    )
+
+
+def _by_kind(ai_edits: list[Action], generated: bool) -> KindAreas | None:
+    """Area per kind of the AI edits: summed over distinct extents, capped at 1.
+
+    The signer gives edits of one step disjoint parts of the measurement (a masked
+    edit what is inside its mask, the others what is outside), so the sum is the
+    union; extents recorded without kinds leave the kinds unknown (None).
+    """
+    if generated:
+        return KindAreas(content=1.0, detail=None, tone=None)
+    if not ai_edits:
+        return KindAreas(content=0.0, detail=0.0, tone=0.0)
+    if any(a.extent is None or not a.extent.changes for a in ai_edits):
+        return None
+    distinct = {(a.extent.area_fraction, a.extent.changes) for a in ai_edits if a.extent}
+    totals = {kind: 0.0 for kind in ChangeKind}
+    for _, changes in distinct:
+        for change in changes:
+            totals[change.kind] += change.area_fraction
+    return KindAreas(
+        content=round(min(1.0, totals[ChangeKind.CONTENT]), 4),
+        detail=round(min(1.0, totals[ChangeKind.DETAIL]), 4),
+        tone=round(min(1.0, totals[ChangeKind.TONE]), 4),
     )
 
 

@@ -1,0 +1,363 @@
+"""Step 2 of the extent method: *content* change, found where local structure disagrees.
+
+Content is new or replaced picture matter: a backdrop swap, a new sky, a placed
+prop, a removed object.  It is found without any global tone model, so that an
+unchanged subject stays unchanged whatever happened around it (the bug this
+replaces: a tone curve fitted over all pixels of a backdrop swap explained the
+new backdrop and called the person the change).
+
+* **Structure** (the structure term of SSIM, Wang et al. 2004):
+  ``s = (cov(p, e) + C3) / (sd(p) sd(e) + C3)`` over small windows of the
+  luminance, at three scales (working size, 1/2, 1/4).  It is a local
+  correlation, so any local gain or offset -- a grade, a relight, a colour
+  change -- leaves it at 1, and a loss of fine texture (a polish) barely moves
+  it; new content makes it drop towards 0.  ``C3`` keeps flat areas (sensor noise
+  only) at 1, so the comparison of two flat patches is left to the next cue.
+* **Flat replaced by flat** (a grey wall replaced by a white seamless) has no
+  structure to compare.  A tone model -- per-channel monotone curves, then a
+  smooth local offset field -- is fitted *only on pixels whose structure
+  matches and is textured*, and a flat patch whose colour departs strongly from
+  that model is content when the departure is *discontinuous*: at its edge the
+  structure-matching pixels next to it did not shift (a swapped backdrop ends
+  sharply at the subject), whereas light (a glow, a relight) shifts the
+  neighbours as well and is left to the tone step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from provenance.extent.morphology import BoolArray, FloatArray, _box_mean, _dilate, _erode
+from provenance.extent.regions import _components
+from provenance.extent.tone import _affine_correct, _apply_curves, _fit_curves
+
+#: SSIM's C3 = (0.03 * 255)^2 / 2 (levels^2): windows whose standard deviation is
+#: well below ~5 levels count as flat and compare as similar.
+C3 = 29.26
+#: Window radius (pixels at each scale) of the structure statistics: 7 x 7.
+WINDOW_RADIUS = 3
+#: Structure below this is a clear content change (seed) ...
+STRONG_STRUCTURE = 0.45
+#: ... and below this it joins a seed it touches (hysteresis).
+WEAK_STRUCTURE = 0.70
+#: Local variance (levels^2) above which a window carries structure worth comparing.
+TEXTURE_VARIANCE = 25.0
+#: Structure above this on textured windows: the tone model may be fitted there.
+MATCHING_STRUCTURE = 0.85
+#: A flat patch whose colour departs from the tone model by more than this
+#: (levels, largest channel, blurred) is a candidate for flat-to-flat replacement ...
+FLAT_CHANGE = 18.0
+#: ... it grows over neighbours departing by more than this ...
+FLAT_CHANGE_WEAK = 14.0
+#: ... and is content when its structure-matching neighbours shifted by less than
+#: this share of its own shift (a discontinuous change).
+DISCONTINUITY = 0.5
+#: Cells along the longer side of the local tone-offset field.
+FIELD_CELLS = 24
+#: Cells with fewer supporting pixels than this (of a 1-in-4 subsample) are filled
+#: from their neighbours.
+FIELD_MIN_SUPPORT = 8
+
+
+def luma(rgb: NDArray[np.uint8] | FloatArray) -> FloatArray:
+    """Rec. 601 luma of channel planes (3, h, w) as float32 (0..255)."""
+    out: FloatArray = rgb[0].astype(np.float32) * np.float32(0.299)
+    out += rgb[1].astype(np.float32) * np.float32(0.587)
+    out += rgb[2].astype(np.float32) * np.float32(0.114)
+    return out
+
+
+def half(plane: FloatArray) -> FloatArray:
+    """2 x 2 area average (odd last row/column dropped)."""
+    h, w = plane.shape[0] // 2 * 2, plane.shape[1] // 2 * 2
+    p = plane[:h, :w]
+    out: FloatArray = (p[0::2, 0::2] + p[1::2, 0::2] + p[0::2, 1::2] + p[1::2, 1::2]) * np.float32(
+        0.25
+    )
+    return out
+
+
+def upsample(plane: FloatArray, shape: tuple[int, int]) -> FloatArray:
+    """Nearest-block upsampling of a coarser map back to ``shape`` (edges replicated)."""
+    rows = np.minimum((np.arange(shape[0]) * plane.shape[0]) // shape[0], plane.shape[0] - 1)
+    cols = np.minimum((np.arange(shape[1]) * plane.shape[1]) // shape[1], plane.shape[1] - 1)
+    out: FloatArray = plane[rows[:, None], cols[None, :]]
+    return out
+
+
+class Stats:
+    """Local statistics of one scale: structure term and the two variances."""
+
+    __slots__ = ("structure", "var_edited", "var_parent")
+
+    def __init__(self, parent: FloatArray, edited: FloatArray, radius: int) -> None:
+        mp = _box_mean(parent, radius)
+        me = _box_mean(edited, radius)
+        self.var_parent: FloatArray = np.maximum(_box_mean(parent * parent, radius) - mp * mp, 0)
+        self.var_edited: FloatArray = np.maximum(_box_mean(edited * edited, radius) - me * me, 0)
+        cov = _box_mean(parent * edited, radius) - mp * me
+        self.structure: FloatArray = (cov + np.float32(C3)) / (
+            np.sqrt(self.var_parent * self.var_edited) + np.float32(C3)
+        )
+
+
+def structure_map(yp: FloatArray, ye: FloatArray) -> tuple[FloatArray, Stats]:
+    """Combined structure similarity (1 = same structure) at working size, and the
+    working-scale statistics.
+
+    Three scales see texture of different sizes (a new cloudy sky over a flat one
+    only shows at 1/4); the combination is half the minimum over scales and half
+    their mean, so one noisy scale cannot decide alone, then lightly smoothed.
+    """
+    fine = Stats(yp, ye, WINDOW_RADIUS)
+    shape = yp.shape
+    maps = [fine.structure]
+    p, e = yp, ye
+    for _ in range(2):
+        p, e = half(p), half(e)
+        if min(p.shape) < 2 * WINDOW_RADIUS + 1:
+            break
+        maps.append(upsample(Stats(p, e, WINDOW_RADIUS).structure, shape))
+    stack = np.stack(maps)
+    combined = stack.min(axis=0) * np.float32(0.5) + stack.mean(axis=0) * np.float32(0.5)
+    return _box_mean(combined.astype(np.float32), 2), fine
+
+
+def grow(seed: BoolArray, allowed: BoolArray, radius: int = 2) -> BoolArray:
+    """Hysteresis: ``seed`` grown into ``allowed`` pixels it touches (bounded rounds)."""
+    mask = seed & allowed | seed
+    for _ in range(64):
+        grown = (_dilate(mask, radius) & allowed) | mask
+        if np.count_nonzero(grown) == np.count_nonzero(mask):
+            break
+        mask = grown
+    return mask
+
+
+def structure_change(similarity: FloatArray) -> BoolArray:
+    """Structure disagreement -> mask: strong seeds (opened), grown over weak evidence."""
+    strong = _dilate(_erode(similarity < STRONG_STRUCTURE, 2), 2)
+    return grow(strong, similarity < WEAK_STRUCTURE)
+
+
+def tone_model(
+    parent: NDArray[np.uint8], edited: NDArray[np.uint8], support: BoolArray
+) -> FloatArray:
+    """The parent as the tone edit would render it (3, h, w), fitted on ``support`` only.
+
+    Per-channel monotone curves (the joint-histogram ridge, robust to a minority
+    of outliers) capture a grade, exposure, white balance, gamma; a smooth local
+    offset field (:data:`FIELD_CELLS` cells, median per cell, unsupported cells
+    filled from their neighbours) captures light that varies across the frame.
+    """
+    shape = parent.shape[1:]
+    flat_support = support.reshape(-1).copy()
+    p = parent.reshape(3, -1)
+    e = edited.reshape(3, -1)
+    # A regular subsample is plenty for a few hundred curve points and 12 colour
+    # coefficients, and keeps the fit cheap on large working images.
+    chosen = np.flatnonzero(flat_support)
+    flat_support[chosen[np.arange(chosen.size) % 4 != 0]] = False
+    if np.count_nonzero(flat_support) >= 500:
+        fit_p, fit_e = p[:, flat_support], e[:, flat_support]
+        curves = _fit_curves(fit_p, fit_e, use_mode=True)
+        first = _apply_curves(p, curves)
+        # Channel mixing (saturation, a black-and-white conversion) that curves cannot
+        # express: a trimmed affine colour fit on the support, then curves again.
+        mixed = _affine_correct(first, e, flat_support, trim=True)
+        levels = np.rint(mixed).astype(np.uint8)
+        again = _fit_curves(levels[:, flat_support], fit_e, use_mode=True)
+        mapped = _apply_curves(levels, again).reshape(3, *shape)
+    else:
+        mapped = parent.astype(np.float32)
+    field = _offset_field(mapped, edited.astype(np.float32), flat_support.reshape(shape))
+    out: FloatArray = mapped + field
+    return out
+
+
+def _offset_field(mapped: FloatArray, edited: FloatArray, support: BoolArray) -> FloatArray:
+    """Median (edited - mapped) per coarse cell on ``support``, smoothly interpolated."""
+    height, width = support.shape
+    longer = max(height, width)
+    gy = max(2, round(FIELD_CELLS * height / longer))
+    gx = max(2, round(FIELD_CELLS * width / longer))
+    cell_rows = (np.arange(height) * gy) // height
+    cell_cols = (np.arange(width) * gx) // width
+    cells = (cell_rows[:, None] * gx + cell_cols[None, :])[support]
+    count = np.bincount(cells, minlength=gy * gx)
+    grid = np.zeros((3, gy, gx), dtype=np.float32)
+    if cells.size == 0:
+        return np.zeros_like(mapped)
+    order_cells = np.argsort(cells, kind="stable")
+    sorted_cells = cells[order_cells]
+    starts = np.searchsorted(sorted_cells, np.arange(gy * gx))
+    for channel in range(3):
+        diff = (edited[channel] - mapped[channel])[support][order_cells]
+        # Median per cell: sort within cells by (cell, value).
+        order = np.lexsort((diff, sorted_cells))
+        values = diff[order]
+        middle = np.clip(starts + count // 2, 0, max(0, values.size - 1))
+        grid[channel] = np.where(count > 0, values[middle], 0.0).reshape(gy, gx)
+    known = (count >= FIELD_MIN_SUPPORT).reshape(gy, gx).astype(np.float32)
+    if not known.any():
+        return np.zeros_like(mapped)
+    grid *= known
+    for _ in range(gy + gx):
+        if known.min() > 0:
+            break
+        padded = np.pad(grid, ((0, 0), (1, 1), (1, 1)))
+        weights = np.pad(known, 1)
+        total = sum(
+            padded[:, 1 + dy : 1 + dy + gy, 1 + dx : 1 + dx + gx]
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        )
+        mass = sum(
+            weights[1 + dy : 1 + dy + gy, 1 + dx : 1 + dx + gx]
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        )
+        fresh = (mass > 0) & (known == 0)
+        grid = np.where(fresh[None], total / np.maximum(mass, 1e-6)[None], grid).astype(np.float32)
+        known = np.where(fresh, 1.0, known).astype(np.float32)
+    return _bilinear(grid, (height, width))
+
+
+def _bilinear(grid: FloatArray, shape: tuple[int, int]) -> FloatArray:
+    """Bilinear interpolation of a (c, gy, gx) grid of cell centres onto ``shape``."""
+    height, width = shape
+    planes = [
+        np.asarray(
+            Image.fromarray(np.ascontiguousarray(plane), "F").resize(
+                (width, height), Image.Resampling.BILINEAR
+            ),
+            dtype=np.float32,
+        )
+        for plane in grid
+    ]
+    return np.stack(planes)
+
+
+def largest_channel(difference: FloatArray, radius: int) -> FloatArray:
+    """Per-pixel largest absolute channel difference of (3, h, w), box-blurred first."""
+    blurred = [np.abs(_box_mean(difference[c], radius)) for c in range(3)]
+    out: FloatArray = np.maximum(np.maximum(blurred[0], blurred[1]), blurred[2])
+    return out
+
+
+def flat_replacement(
+    parent: NDArray[np.uint8],
+    edited: NDArray[np.uint8],
+    structure: BoolArray,
+    fine: Stats,
+    similarity: FloatArray,
+) -> tuple[BoolArray, BoolArray, FloatArray]:
+    """Flat patches replaced by different flat patches (see module docstring).
+
+    Returns the mask, the support the tone model was fitted on (textured,
+    structure-matching pixels away from structure change) and the modelled parent.
+    """
+    support = (
+        (fine.var_parent > TEXTURE_VARIANCE)
+        & (fine.var_edited > TEXTURE_VARIANCE)
+        & (similarity > MATCHING_STRUCTURE)
+        & ~_dilate(structure, 3)
+    )
+    modelled = tone_model(parent, edited, support)
+    departure = largest_channel(edited.astype(np.float32) - modelled, 2)
+    candidate = (departure > FLAT_CHANGE) & ~support & ~structure
+    seeds = _dilate(_erode(candidate, 2), 2)
+    if not seeds.any():
+        return np.zeros_like(structure), support, modelled
+    candidate = grow(seeds, (departure > FLAT_CHANGE_WEAK) & ~support & ~structure)
+    # Raw shift against the curves alone (no local field): is the change discontinuous?
+    shift = largest_channel(edited.astype(np.float32) - parent.astype(np.float32), 2)
+    runs = _components(candidate)
+    height, width = candidate.shape
+    labels = np.full(height * width, -1, dtype=np.int64)
+    lengths = runs.ends - runs.starts
+    flat_index = np.repeat(runs.rows * width + runs.starts, lengths) + (
+        np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
+    labels[flat_index] = np.repeat(runs.labels, lengths)
+    labels_2d = labels.reshape(height, width)
+    pixel_labels = labels[flat_index]
+    inside = np.bincount(
+        pixel_labels, weights=shift.reshape(-1)[flat_index], minlength=runs.count
+    ) / np.maximum(runs.areas, 1)
+    # Ring of structure-matching pixels just outside each candidate: nearest label by
+    # dilating the label image a few pixels (max over a window keeps one label).
+    ring = _dilate(candidate, 4) & ~_dilate(candidate, 1) & support
+    nearest = _max_filter_labels(labels_2d, 4)
+    ring_labels = nearest[ring]
+    ring_shift = shift[ring]
+    valid = ring_labels >= 0
+    edge = np.bincount(ring_labels[valid], weights=ring_shift[valid], minlength=runs.count)
+    edge_n = np.bincount(ring_labels[valid], minlength=runs.count)
+    edge_mean = np.where(edge_n > 0, edge / np.maximum(edge_n, 1), 0.0)
+    # No structure-matching neighbour at all: nothing says it is light; a strong
+    # flat change with nothing around it to compare is counted as content.
+    keep = (edge_n < 20) | (edge_mean < DISCONTINUITY * inside)
+    kept = keep[np.maximum(labels_2d, 0)] & (labels_2d >= 0)
+    return kept, support, modelled
+
+
+def _max_filter_labels(labels: NDArray[np.int64], radius: int) -> NDArray[np.int64]:
+    """Largest label within a (2r+1)^2 window (separable running maximum)."""
+    out = labels
+    for axis in (0, 1):
+        padded = np.pad(
+            out, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)], mode="edge"
+        )
+        n = out.shape[axis]
+        acc = np.take(padded, np.arange(0, n), axis=axis)
+        for k in range(1, 2 * radius + 1):
+            acc = np.maximum(acc, np.take(padded, np.arange(k, k + n), axis=axis))
+        out = acc
+    return out
+
+
+def refine_edges(
+    mask: BoolArray, parent: NDArray[np.uint8], edited: NDArray[np.uint8], modelled: FloatArray
+) -> BoolArray:
+    """Pull the mask's edge back onto the pixels that really differ.
+
+    The structure windows (and the coarser scales) spread a change a few pixels
+    past its true edge, onto the unchanged subject next to a new backdrop.  In a
+    band of :data:`EDGE_BAND` pixels inside the edge a pixel stays only when it
+    departs both from the parent and from the tone model (:data:`EDGE_DEPARTURE`
+    levels, lightly blurred; the model is fitted on textured pixels and may be off
+    on levels it never saw, the parent is exact where nothing was graded):
+    windowed statistics cannot decide there, since every window at the edge
+    straddles both sides.
+    """
+    band = mask & ~_erode(mask, EDGE_BAND)
+    if not band.any():
+        return mask
+    edited_f = edited.astype(np.float32)
+    departure = np.minimum(
+        largest_channel(edited_f - modelled, 1),
+        largest_channel(edited_f - parent.astype(np.float32), 1),
+    )
+    out: BoolArray = mask & (~band | (departure > EDGE_DEPARTURE))
+    return out
+
+
+#: Width (working pixels) of the edge band :func:`refine_edges` re-examines.
+EDGE_BAND = 12
+#: Departure (levels) from the tone model that keeps an edge pixel in the mask.
+EDGE_DEPARTURE = 10.0
+
+
+def content_mask(
+    parent: NDArray[np.uint8], edited: NDArray[np.uint8]
+) -> tuple[BoolArray, FloatArray, BoolArray, FloatArray]:
+    """Content change at working size: (mask, structure similarity, tone support, modelled)."""
+    yp, ye = luma(parent), luma(edited)
+    similarity, fine = structure_map(yp, ye)
+    structural = structure_change(similarity)
+    flat, support, modelled = flat_replacement(parent, edited, structural, fine, similarity)
+    mask = refine_edges(structural | flat, parent, edited, modelled)
+    return mask, similarity, support, modelled
