@@ -101,6 +101,10 @@ def _refused(name: str, code: str, explanation: str) -> Report:
     return replace(report, statements=build_statements(report))
 
 
+#: What :func:`pixel_count` says for a header past Pillow's own bomb limit (size not given).
+TOO_MANY_PIXELS = 2**62
+
+
 def pixel_count(path: Path) -> int | None:
     """Width x height from the image header (no pixel data is decoded); None when unknown.
 
@@ -115,7 +119,9 @@ def pixel_count(path: Path) -> int | None:
     try:
         with Image.open(path, formats=("JPEG", "PNG", "GIF", "TIFF", "WEBP", "BMP")) as img:
             width, height = img.size
-    except Exception:  # noqa: BLE001 - unknown, corrupt or a bomb header: the worker decides
+    except Image.DecompressionBombError:
+        return TOO_MANY_PIXELS  # over Pillow's own limit: over ours too
+    except Exception:  # noqa: BLE001 - unknown or corrupt: the worker decides, in isolation
         return None
     return int(width) * int(height)
 
@@ -141,11 +147,12 @@ def verify_jobs(
     for index, job in enumerate(jobs):
         pixels = pixel_count(job.path)
         if pixels is not None and pixels > max_pixels:
+            size = "" if pixels == TOO_MANY_PIXELS else f" ({pixels / 1e6:.0f} million)"
             reports[index] = _refused(
                 job.name,
                 "provenance.tooManyPixels",
-                f"The image has {pixels / 1e6:.0f} million pixels, more than this server's "
-                f"limit of {max_pixels / 1e6:g} million, so it was not read.",
+                f"The image has more pixels{size} than this server's limit of "
+                f"{max_pixels / 1e6:g} million, so it was not decoded.",
             )
         else:
             runnable.append(index)

@@ -113,6 +113,44 @@ def test_oversize_upload_is_413_and_leaves_nothing(
     assert httpx.get(server.url + "api/v1/health", timeout=TIMEOUT).status_code == 200
 
 
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that declares ``width`` x ``height`` pixels in a few bytes (a decompression bomb's header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(12_000, 12_000), (60_000, 60_000)])
+def test_too_many_pixels_is_refused_unread(
+    start_server: StartServer, samples: Samples, tmp_path: Path, width: int, height: int
+) -> None:
+    server = start_server(*samples.main_server_args())
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png_header(width, height))
+    response = httpx.post(
+        server.url + "api/v1/verify",
+        files=[("files", ("bomb.png", bomb.read_bytes(), "image/png"))],
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 200
+    report = response.json()[0]
+    assert report["verdict"] == "unreadable"
+    assert report["problems"][0]["code"] == "provenance.tooManyPixels"
+    _schema_validator().validate(report)
+
+
 @pytest.mark.parametrize("host", ["evil.example", "attacker.test:8737", "127.0.0.1.nip.io"])
 def test_foreign_host_header_is_refused(start_server: StartServer, host: str) -> None:
     server = start_server()

@@ -35,10 +35,19 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Samples:
     return make_samples(tmp_path_factory.mktemp("load-samples"), 320, 213)
 
 
-def _tree_rss_kib(root: int) -> int:
-    """RSS of a process and all its descendants (fork server, verify workers), KiB."""
+def _tree(root: int) -> tuple[int, float]:
+    """RSS (KiB) and CPU seconds of a process and all its descendants (fork server, workers).
+
+    CPU counts what ended workers used too (``cutime``/``cstime`` of the process that
+    reaped them), so the difference over a run is the CPU the run cost: a number that
+    does not depend on how busy the machine was.
+    """
+    import os as _os
+
+    tick = _os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
+    cpu: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -48,6 +57,11 @@ def _tree_rss_kib(root: int) -> int:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         pid = int(entry.name)
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cpu[pid] = sum(int(v) for v in stat[11:15]) / tick  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
+            cpu[pid] = 0.0
         parents[pid] = int(fields.get("PPid", "0").strip() or 0)
         rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
     tree = {root}
@@ -58,7 +72,7 @@ def _tree_rss_kib(root: int) -> int:
             if parent in tree and pid not in tree:
                 tree.add(pid)
                 grew = True
-    return sum(rss.get(pid, 0) for pid in tree)
+    return sum(rss.get(pid, 0) for pid in tree), sum(cpu.get(pid, 0.0) for pid in tree)
 
 
 def test_load_mixed_uploads_from_16_clients(
@@ -111,15 +125,17 @@ def test_load_mixed_uploads_from_16_clients(
     def sample() -> None:
         nonlocal peak_tree
         while not stop.is_set():
-            peak_tree = max(peak_tree, _tree_rss_kib(server.process.pid))
+            peak_tree = max(peak_tree, _tree(server.process.pid)[0])
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
+    cpu_before = _tree(server.process.pid)[1]
     sampler.start()
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         outcomes = list(pool.map(task, range(requests_total)))
     wall = time.monotonic() - started
+    cpu_used = _tree(server.process.pid)[1] - cpu_before
     stop.set()
     sampler.join(timeout=5)
     time.sleep(0.5)
@@ -135,6 +151,8 @@ def test_load_mixed_uploads_from_16_clients(
         "failed": len(failures),
         "wall_s": round(wall, 2),
         "requests_per_s": round(requests_total / wall, 1),
+        "server_cpu_ms_per_request": round(cpu_used / requests_total * 1000),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "p50_s": round(p50, 3),
         "p95_s": round(p95, 3),
         "max_s": round(latencies[-1], 3),
