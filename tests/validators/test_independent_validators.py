@@ -181,6 +181,9 @@ def _ours(report: Report | HistoryEntry) -> Facts:
     actions = []
     for a in report.actions:
         regions = a.extent.regions if a.extent is not None else ()
+        if a.extent is not None and a.extent.changes:
+            # Per-kind extents write one region of interest per rectangle of each kind.
+            regions = tuple(r for change in a.extent.changes for r in change.regions)
         actions.append(
             {
                 "action": a.action,
