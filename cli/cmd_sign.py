@@ -306,13 +306,15 @@ def _waves(requests: list[SignRequest]) -> list[list[SignRequest]]:
 
 def _sign_one(request: SignRequest, identity: Callable[[], SigningIdentity]) -> int:
     """Sign one file in this process; the identity may still be unlocking."""
+    from provenance.sanitize import safe_filename_display
     from provenance.sign import sign_image
 
     result = sign_image(request, identity)
     if result.sidecar is not None:
-        err(f"signed: {result.sidecar} (credentials for {result.output})")
+        sidecar, output = (safe_filename_display(str(p)) for p in (result.sidecar, result.output))
+        err(f"signed: {sidecar} (credentials for {output})")
     else:
-        err(f"signed: {result.output}")
+        err(f"signed: {safe_filename_display(str(result.output))}")
     for note in result.notes:
         err(f"note: {note}")
     return 0

@@ -45,6 +45,14 @@ class KeyProblem(ProvenanceError):
     """The signing key cannot be used: missing, wrong passphrase, unsafe permissions."""
 
 
+class UnsafeStorage(ProvenanceError):
+    """A folder or file of the provenance home can be changed by other users, so it is not used.
+
+    Like ssh with ``~/.ssh``: a trust store or key another user could replace is
+    refused, with the ``chmod``/``chown`` that fixes it as the hint.
+    """
+
+
 class OperationError(ProvenanceError):
     """We could not carry out the operation (signing failed, disk full, TSA down, ...)."""
 

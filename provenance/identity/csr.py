@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provenance.config import ensure_private_dir
 from provenance.errors import CredentialError, KeyProblem
 from provenance.identity.keys import (
     CSR_FILE,
@@ -20,7 +19,9 @@ from provenance.identity.keys import (
     _name,
     encrypt_key,
     identity_dir,
+    identity_folder,
     write_private,
+    write_public,
 )
 from provenance.sanitize import clean_text
 
@@ -113,10 +114,10 @@ def create_csr(
     digest = None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
     csr = builder.sign(key, digest)  # type: ignore[arg-type]
     csr_pem = csr.public_bytes(serialization.Encoding.PEM)
-    ensure_private_dir(folder)
+    identity_folder(home, create=True)
     write_private(pending, blob)
     csr_path = folder / CSR_FILE
-    csr_path.write_bytes(csr_pem)
+    write_public(csr_path, csr_pem)
     return CsrInfo(
         csr_path=csr_path,
         pending_key=pending,

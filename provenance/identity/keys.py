@@ -33,8 +33,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provenance.config import ensure_private_dir
-from provenance.errors import CredentialError, KeyProblem
+from provenance.config import check_secure, store_folder
+from provenance.errors import CredentialError, KeyProblem, UnsafeStorage
+from provenance.outputs import make_folder, write_home_file
 from provenance.sanitize import certificate_name
 
 if TYPE_CHECKING:
@@ -119,9 +120,12 @@ def _no_identity() -> KeyProblem:
     )
 
 
+IDENTITY_FOLDER = "identity"
+
+
 def identity_dir(home: Path) -> Path:
     """Where the current identity's files live under the home folder."""
-    return home / "identity"
+    return home / IDENTITY_FOLDER
 
 
 def _algorithm_for(key: PrivateKeyTypes) -> SigningAlgorithm:
@@ -281,27 +285,38 @@ def encrypt_key(key: PrivateKeyTypes, passphrase: bytes) -> bytes:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write a secret file created 0600 from the start (never world-readable, even briefly)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Write a secret file: exactly 0600 from the start, whatever the umask, never through a link.
+
+    Through :func:`provenance.outputs.write_home_file`: the temp file is created
+    ``O_EXCL|O_NOFOLLOW`` under an unguessable name, so a file or symlink planted
+    beside the key is neither adopted nor followed.
+    """
+    write_home_file(path, data, secret=True)
+
+
+def write_public(path: Path, data: bytes) -> None:
+    """Write a public file of the identity folder (chain, root, CSR): exactly 0644."""
+    write_home_file(path, data)
+
+
+def identity_folder(home: Path, *, create: bool = False) -> Path | None:
+    """The identity folder, checked (owner, not writable by others) before use; None if missing."""
     try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        return store_folder(home, IDENTITY_FOLDER, create=create)
+    except UnsafeStorage as exc:
+        raise KeyProblem(exc.message, hint=exc.hint) from exc
 
 
 def check_key_permissions(path: Path) -> None:
-    """Refuse a key file that group or others can read or write."""
+    """Refuse a key file (and a home or identity folder) other users can read or change, as ssh does."""
     if os.name != "posix":
         return
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
-        raise KeyProblem(
-            f"The key file {path} can be read by other users (mode {mode:o}).",
-            hint=f"Run: chmod 600 {path}",
-        )
+    try:
+        if path.parent.name == IDENTITY_FOLDER:
+            identity_folder(path.parent.parent)
+        check_secure(path, what="key file", secret=True)
+    except UnsafeStorage as exc:
+        raise KeyProblem(exc.message, hint=exc.hint) from exc
 
 
 def decrypt_key(
@@ -366,7 +381,7 @@ def describe_identity(home: Path) -> IdentityInfo:
     """The stored identity as readers will see it; needs no passphrase."""
     from provenance.identity.certprofile import describe_subject
 
-    folder = identity_dir(home)
+    folder = identity_folder(home) or identity_dir(home)
     chain_path = folder / CHAIN_FILE
     if not chain_path.exists():
         raise _no_identity()
@@ -480,7 +495,7 @@ def _archive_existing(folder: Path) -> Path | None:
     if not present:
         return None
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    backup = ensure_private_dir(folder / f"replaced-{stamp}")
+    backup = make_folder(folder / f"replaced-{stamp}", mode=0o700)
     for path in present:
         os.replace(path, backup / path.name)
     return backup
@@ -494,12 +509,13 @@ def _store_identity(
     kind: IdentityKind,
 ) -> None:
     """Write an identity: encrypted key 0600, chain (leaf first), optional root, kind."""
-    folder = ensure_private_dir(identity_dir(home))
+    folder = identity_folder(home, create=True)
+    assert folder is not None
     _archive_existing(folder)
     write_private(folder / KEY_FILE, key_blob)
-    (folder / CHAIN_FILE).write_bytes(pem(*chain))
+    write_public(folder / CHAIN_FILE, pem(*chain))
     if roots:
-        (folder / ROOT_FILE).write_bytes(pem(*roots))
+        write_public(folder / ROOT_FILE, pem(*roots))
     from cryptography.x509.oid import NameOID
 
     leaf = chain[0]
@@ -508,7 +524,7 @@ def _store_identity(
         "name": certificate_name(leaf.subject, NameOID.COMMON_NAME),
         "organization": certificate_name(leaf.subject, NameOID.ORGANIZATION_NAME),
     }
-    (folder / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    write_public(folder / INFO_FILE, (json.dumps(info, indent=2) + "\n").encode("utf-8"))
 
 
 def _refuse_replacing(home: Path, force: bool) -> None:

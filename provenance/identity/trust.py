@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provenance.config import ensure_private_dir
+from provenance.config import check_secure, store_folder
 from provenance.errors import CredentialError, InputError
+from provenance.outputs import write_home_file
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -45,9 +46,12 @@ class RefusedAnchor:
     label: str = ""
 
 
+TRUST_FOLDER = "trust"
+
+
 def trust_dir(home: Path) -> Path:
     """Folder of stored anchors."""
-    return home / "trust"
+    return home / TRUST_FOLDER
 
 
 def _load_pem_certs(data: bytes, source: str) -> list[x509.Certificate]:
@@ -100,6 +104,17 @@ def anchor_problem(cert: x509.Certificate, now: dt.datetime | None = None) -> st
         is_ca = False
     if not is_ca:
         return "it is not a CA certificate (a trust anchor must be a root or intermediate CA)"
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    if usage is None or not usage.key_cert_sign:
+        # RFC 5280, 4.2.1.3: a CA key that signs certificates must assert keyCertSign,
+        # and validators (c2pa-rs among them) refuse chains through one that does not.
+        return (
+            "its Key Usage does not allow signing certificates (keyCertSign is missing), "
+            "so nothing it issued can be trusted through it"
+        )
     if cert.not_valid_after_utc < now:
         return f"it expired on {cert.not_valid_after_utc.date().isoformat()}"
     if cert.not_valid_before_utc > now:
@@ -136,7 +151,8 @@ def add_anchors(home: Path, pem_file: Path) -> tuple[list[Anchor], list[RefusedA
     except OSError as exc:
         raise InputError(f"Cannot read {pem_file}: {exc.strerror}.") from exc
     certs = _load_pem_certs(data, str(pem_file))
-    folder = ensure_private_dir(trust_dir(home))
+    folder = store_folder(home, TRUST_FOLDER, create=True)
+    assert folder is not None
     added, refused = [], []
     for cert in certs:
         problem = anchor_problem(cert)
@@ -144,18 +160,31 @@ def add_anchors(home: Path, pem_file: Path) -> tuple[list[Anchor], list[RefusedA
             refused.append(RefusedAnchor(_subject(cert), problem, _label(cert)))
             continue
         path = folder / f"{_anchor_id(cert)}.pem"
-        path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        write_home_file(path, cert.public_bytes(serialization.Encoding.PEM))
         added.append(_describe(cert, path))
     return added, refused
 
 
+def _stored_files(home: Path) -> list[Path]:
+    """The anchor files of the store, each checked like ssh checks its keys.
+
+    The home and ``trust/`` must belong to this user and not be writable by
+    others, and so must every anchor file: another user who could put a root
+    here could make their own signatures read as trusted.
+    """
+    folder = store_folder(home, TRUST_FOLDER)
+    if folder is None:
+        return []
+    files = sorted(folder.glob("*.pem"))
+    for path in files:
+        check_secure(path, what="trust anchor file")
+    return files
+
+
 def list_anchors(home: Path) -> list[Anchor]:
     """Stored anchors, sorted by subject."""
-    folder = trust_dir(home)
-    if not folder.is_dir():
-        return []
     anchors = []
-    for path in sorted(folder.glob("*.pem")):
+    for path in _stored_files(home):
         for cert in _load_pem_certs(path.read_bytes(), str(path)):
             anchors.append(_describe(cert, path))
     return sorted(anchors, key=lambda a: a.subject)
@@ -184,9 +213,7 @@ def anchors_pem(home: Path | None, extra_files: Iterable[Path] = ()) -> str:
     """All anchors for one verification: the store plus ``--trust`` files, as one PEM string."""
     chunks: list[bytes] = []
     if home is not None:
-        folder = trust_dir(home)
-        if folder.is_dir():
-            chunks.extend(p.read_bytes() for p in sorted(folder.glob("*.pem")))
+        chunks.extend(p.read_bytes() for p in _stored_files(home))
     for path in extra_files:
         try:
             data = path.read_bytes()

@@ -127,3 +127,24 @@ def test_check_json_may_not_replace_a_checked_image(
         "check", str(signed.parent), "--policy", str(policy), "--json", str(signed), "--force"
     )
     assert result.exit_code != 0 and _sha(signed) == before
+
+
+def test_verify_refuses_a_trust_store_others_can_change(
+    home: Path, signed: Path, root_pem_file: Path
+) -> None:
+    assert _run("trust", "add", str(root_pem_file)).exit_code == 0
+    assert _run("verify", str(signed), "-q").exit_code == 0
+    home.chmod(0o777)
+    result = _run("verify", str(signed), "-q")
+    assert result.exit_code == 1, result.output
+    assert f"chmod 700 {home}" in result.output
+    assert "internal error" not in result.output
+
+
+def test_signed_line_does_not_pass_escape_sequences(identity_home: Path, tmp_path: Path) -> None:
+    raw = write_photo(tmp_path, "jpeg", width=320, height=240)
+    out = tmp_path / "a\x1b]0;owned\x07\x1b[31mred.jpg"
+    result = _run("sign", str(raw), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "signed:" in result.output
