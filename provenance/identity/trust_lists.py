@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provenance.config import check_secure, store_folder
+
 #: The list sources we ship, in the order reports prefer them.
 LIST_SOURCES = ("c2pa", "c2pa-tsa", "itl")
 #: Lists verification uses unless told otherwise.
@@ -170,10 +172,24 @@ def _intact(source: TrustListSource) -> bool:
     return True
 
 
+def _checked_lists(home: Path | None) -> Path | None:
+    """The updated lists' folder, refused (UnsafeStorage) when another user could change it.
+
+    Its index binds every list file by SHA-256, so the folder and the index are
+    what must be ours (as for ``trust/``, :func:`provenance.config.store_folder`).
+    """
+    if home is None:
+        return None
+    folder = store_folder(home, lists_dir(home).name)
+    if folder is not None and (folder / INDEX_NAME).exists():
+        check_secure(folder / INDEX_NAME, what="trust list index")
+    return folder
+
+
 def load_sources(home: Path | None) -> tuple[TrustListSource, ...]:
     """Every list source: the updated copy where it is intact, else the shipped snapshot."""
     shipped = _read_index(shipped_dir(), "shipped")
-    updated = _read_index(lists_dir(home), "updated") if home is not None else {}
+    updated = _read_index(folder, "updated") if (folder := _checked_lists(home)) else {}
     out = []
     for sid in LIST_SOURCES:
         candidate = updated.get(sid)

@@ -222,3 +222,17 @@ def test_another_user_cannot_swap_the_trust_store(root_pem_file: Path, umask_000
         assert trust.anchors_pem(home)  # still ours, still readable
     finally:
         shutil.rmtree(base)
+
+
+def test_updated_trust_lists_others_can_change_are_refused(tmp_path: Path) -> None:
+    from provenance.identity import trust_lists
+
+    home = tmp_path / "home"
+    folder = trust_lists.lists_dir(home)
+    config.ensure_private_dir(folder)
+    (folder / "index.json").write_text('{"format": 1, "sources": {}}')
+    (folder / "index.json").chmod(0o644)
+    assert trust_lists.load_sources(home)  # the shipped lists
+    folder.chmod(0o777)
+    with pytest.raises(UnsafeStorage, match="trust-lists folder"):
+        trust_lists.load_sources(home)
