@@ -287,6 +287,10 @@ class IngredientSource:
     mime: str
     data: bytes
     thumbnail: bytes | None = None
+    #: The ingredient's detached credentials (a ``.c2pa`` sidecar, e.g. of a camera RAW).
+    manifest_store: bytes | None = None
+    #: The format recorded for the ingredient when ``mime`` is only how c2pa reads it.
+    format: str | None = None
 
 
 class _SignerCallbackFailure:
@@ -388,7 +392,7 @@ def sign_asset(
     ctx = _context(None, signing=True)
     signer, failure = _signer(identity, tsa_url)
     try:
-        builder = c2pa.Builder(dict(definition), context=ctx)
+        builder = c2pa.Builder(_with_detached_ingredients(definition, ingredients), context=ctx)
     except c2pa.C2paError as exc:
         raise OperationError(
             "The manifest could not be built.", diagnostics=(str(exc)[:300],)
@@ -410,6 +414,11 @@ def sign_asset(
                     thumb_id = f"ingredient-{index}-thumbnail.jpg"
                     description["thumbnail"] = {"format": "image/jpeg", "identifier": thumb_id}
                     builder.add_resource(thumb_id, io.BytesIO(ingredient.thumbnail))
+                if ingredient.manifest_store is not None:
+                    # Described in the definition (_with_detached_ingredients).
+                    store_id = _detached_store_id(index)
+                    builder.add_resource(store_id, io.BytesIO(ingredient.manifest_store))
+                    continue
                 builder.add_ingredient(description, ingredient.mime, io.BytesIO(ingredient.data))
             if not embed:
                 builder.set_no_embed()
@@ -446,7 +455,62 @@ def find_sidecar(image: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-    for candidate in (sidecar_path(image), image.with_name(image.name + SIDECAR_SUFFIX)):
-        if candidate.is_file():
-            return candidate
-    return None
+
+
+# --------------------------------------------------------------------- detached ingredients
+
+
+def _detached_store_id(index: int) -> str:
+    return f"ingredient-{index}-manifest.c2pa"
+
+
+def _with_detached_ingredients(
+    definition: Mapping[str, Any], ingredients: Sequence[IngredientSource]
+) -> dict[str, Any]:
+    """``definition`` plus the ingredients whose credentials are a sidecar.
+
+    c2pa's ``add_ingredient`` only finds credentials inside the ingredient's own
+    bytes; a camera RAW keeps them in ``RAW.c2pa``.  Such an ingredient is written
+    with its manifest store as ``manifest_data`` (C2PA 2.x, 8.3 "Ingredient"), its
+    active manifest, and the validation results c2pa gives for the RAW's bytes
+    against that store, so the history keeps the capture's own signed record and
+    the proof that the RAW matched it when this edit was signed.
+    """
+    detached = [(i, ing) for i, ing in enumerate(ingredients) if ing.manifest_store is not None]
+    result = dict(definition)
+    if not detached:
+        return result
+    entries = list(result.get("ingredients", []))
+    for index, ingredient in detached:
+        assert ingredient.manifest_store is not None
+        try:
+            reader = c2pa.Reader(
+                ingredient.mime,
+                io.BytesIO(ingredient.data),
+                ingredient.manifest_store,
+                context=_context(None),
+            )
+            with reader:
+                active = json.loads(reader.json()).get("active_manifest")
+                results = reader.get_validation_results()
+        except (c2pa.C2paError, ValueError) as exc:
+            raise InputError(
+                f"The credentials of {ingredient.title} cannot be read.",
+                hint="Check that its .c2pa sidecar is complete and belongs to it.",
+            ) from exc
+        entry: dict[str, Any] = {
+            "title": ingredient.title,
+            "format": ingredient.format or ingredient.mime,
+            "relationship": ingredient.relationship,
+            "active_manifest": active,
+            "validation_results": results,
+            "manifest_data": {"format": "application/c2pa", "identifier": _detached_store_id(index)},
+        }
+        if ingredient.thumbnail is not None:
+            entry["thumbnail"] = {
+                "format": "image/jpeg",
+                "identifier": f"ingredient-{index}-thumbnail.jpg",
+            }
+        entries.append(entry)
+    result["ingredients"] = entries
+    return result

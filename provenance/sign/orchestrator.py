@@ -25,10 +25,15 @@ from provenance.models import (
     DigitalSourceType,
     Extent,
     ExtentMethod,
-    Relationship,
 )
 from provenance.outputs import OutputPlan, plan_output, write_output
 from provenance.sign.capture import capture_facts_from_image, capture_facts_from_raw
+from provenance.sign.development import (
+    DEVELOPMENT,
+    ParentCredentials,
+    find_parent_credentials,
+    parent_ingredient,
+)
 from provenance.sign.manifest import ManifestPlan, build_definition, redaction_uri
 
 # Re-exported: the request types lived here first, and callers import them from here.
@@ -323,8 +328,13 @@ def sign_image(
         )
     parent_data: bytes = b""
     parent_kind: media.MediaType | None = None
+    parent_credentials: ParentCredentials | None = None
     if request.parent is not None:
         parent_data, parent_kind = read_input(request.parent, max_bytes=request.max_bytes)
+        parent_credentials = find_parent_credentials(request.parent, parent_data, parent_kind)
+        if parent_kind.raw and not request.edits:
+            # Developed from a RAW with nothing declared: the development is the edit.
+            request = replace(request, edits=(DEVELOPMENT,))
     # The decodes run without the GIL (media.reduce_image), in parallel with each
     # other and with unlocking the key and loading c2pa on this thread.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="decode") as pool:
@@ -371,15 +381,19 @@ def sign_image(
     if request.parent is not None:
         assert parent_kind is not None and parent_img is not None
         ingredients.append(
-            _c2pa.IngredientSource(
-                title=request.parent.name,
-                relationship=Relationship.PARENT_OF.value,
-                mime=parent_kind.mime,
-                data=parent_data,
-                thumbnail=media.make_thumbnail(parent_img),
+            parent_ingredient(
+                request.parent,
+                parent_data,
+                parent_kind,
+                media.make_thumbnail(parent_img),
+                parent_credentials,
             )
         )
-        located = _location_assertions(parent_data, parent_kind.mime)
+        located = _location_assertions(
+            parent_data,
+            parent_kind.c2pa_mime,
+            sidecar=parent_credentials.store if parent_credentials else None,
+        )
         redact = (
             request.redact_location
             if request.redact_location is not None
@@ -465,7 +479,7 @@ def sign_image(
     )
 
 
-def _location_assertions(data: bytes, mime: str) -> tuple[str, ...]:
+def _location_assertions(data: bytes, mime: str, *, sidecar: bytes | None = None) -> tuple[str, ...]:
     """URIs of the assertions in ``data``'s credentials that carry a location.
 
     Every manifest of the parent's store counts (a grandparent's capture is
@@ -475,7 +489,7 @@ def _location_assertions(data: bytes, mime: str) -> tuple[str, ...]:
     from provenance import _c2pa
 
     result = _c2pa.read_credentials(
-        io.BytesIO(data), mime, _c2pa.ReadOptions(want_thumbnails=False)
+        io.BytesIO(data), mime, _c2pa.ReadOptions(want_thumbnails=False), sidecar=sidecar
     )
     if result.store is None:
         return ()
