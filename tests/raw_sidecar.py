@@ -6,8 +6,6 @@ from pathlib import Path
 
 from provenance.sign import SignRequest, sign_image
 
-HAVE_SIDECAR = "sidecar" in SignRequest.__dataclass_fields__
-
 
 def sign_raw_with_sidecar(raw_path: Path, identity: object) -> Path:
     """``sign RAW --sidecar``: the RAW stays as it is; returns the sidecar's path."""

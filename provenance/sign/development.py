@@ -2,7 +2,7 @@
 
 ``sign export.jpg --from CAPTURE.CR3``: the RAW's credentials are in
 ``CAPTURE.CR3.c2pa`` beside it (the RAW itself is never modified).  The sidecar
-is found, checked against the RAW's bytes, and carried into the new manifest as
+is found (:func:`provenance._c2pa.find_sidecar`, the same rule verify uses), checked against the RAW's bytes, and carried into the new manifest as
 the parent ingredient's manifest store, so the history shows the capture with
 its camera facts.  The extent is measured against the RAW's own rendering (its
 embedded preview, :func:`provenance.media.open_raw`): white balance, exposure
@@ -45,16 +45,6 @@ class ParentCredentials:
     store: bytes
 
 
-def sidecar_beside(path: Path) -> Path | None:
-    """``CAPTURE.CR3.c2pa`` when it is beside ``CAPTURE.CR3``, else None.
-
-    The full name is kept (not ``CAPTURE.c2pa``): a camera writes ``IMG_0001.CR3``
-    and ``IMG_0001.JPG`` side by side, and each needs its own sidecar.
-    """
-    candidate = path.with_name(path.name + ".c2pa")
-    return candidate if candidate.is_file() else None
-
-
 def find_parent_credentials(
     parent: Path, data: bytes, kind: media.MediaType
 ) -> ParentCredentials | None:
@@ -66,7 +56,7 @@ def find_parent_credentials(
     """
     from provenance import _c2pa
 
-    sidecar = sidecar_beside(parent)
+    sidecar = _c2pa.find_sidecar(parent)
     if sidecar is None:
         return None
     try:

@@ -432,7 +432,7 @@ def sign_image(
     if sidecar is not None:
         manifest = _c2pa.sign_asset(
             definition,
-            kind.mime,
+            kind.c2pa_mime,
             io.BytesIO(data),
             None,
             signer,
@@ -442,7 +442,7 @@ def sign_image(
             edit=request.parent is not None,
             embed=False,
         )
-        write_sidecar(side_plan, manifest, image=data, mime=kind.mime)
+        write_sidecar(side_plan, manifest, image=data, mime=kind.c2pa_mime)
         if image_plan is not None:
             # The image itself, byte for byte: its sidecar's hard binding covers it.
             write_output(image_plan, data)

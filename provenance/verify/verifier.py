@@ -224,6 +224,10 @@ def _verify_stream(
                 result = replace(result, outcome=_c2pa.ReadOutcome.MALFORMED)
             result = replace(result, remote_url=remote_url)
             outcome = result.outcome
+    if outcome is _c2pa.ReadOutcome.UNSUPPORTED and kind.sidecar_only and sidecar is None:
+        # A camera RAW's credentials can only be in a sidecar (c2pa reads it as plain
+        # bytes and has no format to look inside): without one, it has none.
+        outcome = _c2pa.ReadOutcome.NOT_FOUND
     if outcome is _c2pa.ReadOutcome.NOT_FOUND:
         report = Report(file=name, verdict=Verdict.NO_CREDENTIALS, format=kind.mime)
     elif outcome is _c2pa.ReadOutcome.UNSUPPORTED:

@@ -640,7 +640,9 @@ def collect_images(paths: Sequence[Path]) -> list[Path]:
 
     Inside folders, hidden entries (temp files such as ``.x.jpg.1234.partial``)
     are skipped and symbolic links to folders are not followed (no loops).
-    Each file appears once, in a stable order.
+    Each file appears once, in a stable order.  A ``.c2pa`` sidecar whose file is
+    beside it (``IMG_1.CR3.c2pa`` next to ``IMG_1.CR3``) is not a file of its own:
+    verify pairs it with its file; only an orphan sidecar is listed.
     """
     found: list[Path] = []
     seen: set[Path] = set()
@@ -657,8 +659,26 @@ def collect_images(paths: Sequence[Path]) -> list[Path]:
             continue
         for folder, dirnames, filenames in os.walk(path):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for filename in sorted(filenames):
+            names = {f for f in filenames if not f.startswith(".")}
+            paired = _paired_sidecars(names)
+            for filename in sorted(names - paired):
                 candidate = Path(folder) / filename
-                if not filename.startswith(".") and candidate.suffix.lower() in IMAGE_SUFFIXES:
+                if candidate.suffix.lower() in IMAGE_SUFFIXES:
                     add(candidate)
     return found
+
+
+def _paired_sidecars(names: set[str]) -> set[str]:
+    """The ``.c2pa`` names among ``names`` that belong to a file beside them.
+
+    The same two spellings :func:`provenance._c2pa.find_sidecar` accepts:
+    ``photo.jpg.c2pa`` and ``photo.c2pa`` for ``photo.jpg``.
+    """
+    paired: set[str] = set()
+    for name in names:
+        if name.lower().endswith(".c2pa"):
+            continue
+        for sidecar in (name + ".c2pa", name.rsplit(".", 1)[0] + ".c2pa"):
+            if sidecar in names:
+                paired.add(sidecar)
+    return paired

@@ -19,11 +19,7 @@ from provenance.errors import InputError
 from provenance.models import Verdict
 from provenance.sign import SignRequest, sign_image
 from provenance.verify import VerifyOptions, verify_file
-from tests.raw_sidecar import HAVE_SIDECAR, sign_raw_with_sidecar
-
-needs_sidecar = pytest.mark.skipif(
-    not HAVE_SIDECAR, reason="sign --sidecar (issue 21) is not on this branch yet"
-)
+from tests.raw_sidecar import sign_raw_with_sidecar
 
 
 def _options(root: Path | None = None, sidecar: Path | None = None) -> VerifyOptions:
@@ -48,7 +44,6 @@ def _develop(path: Path, *, crop: bool = False) -> Path:
     return path
 
 
-@needs_sidecar
 @pytest.mark.parametrize("kind", ["cr3", "nef", "arw", "raf"])
 def test_developed_jpeg_shows_the_raw_capture_and_a_tone_only_change(
     tmp_path: Path, dev_identity, root_pem_file: Path, kind: str
@@ -100,7 +95,6 @@ def test_cropped_development_is_not_measured(tmp_path: Path, dev_identity) -> No
     assert result.extent_note, "the reason the extent is unknown is said"
 
 
-@needs_sidecar
 def test_raw_changed_after_signing_is_refused_as_parent(tmp_path: Path, dev_identity) -> None:
     identity, _ = dev_identity
     raw_path = raw_fixtures.write_raw(tmp_path, "nef")
