@@ -92,8 +92,22 @@ def openapi(*, with_paths: bool, with_policy: bool, with_token: bool) -> dict[st
         }
     }
     check_entry = {
-        "allOf": [{"$ref": f"{REPORT_SCHEMA_URL}#/$defs/report"}],
-        "description": "A report, plus `policy` {passed, reasons} (as `check --json`).",
+        "type": "object",
+        "description": (
+            "The keys of a report (" + REPORT_SCHEMA_URL + "#/$defs/report) plus `policy`, "
+            "as `provenance check --json` writes them."
+        ),
+        "required": ["schema", "file", "verdict", "policy"],
+        "properties": {
+            "policy": {
+                "type": "object",
+                "required": ["passed", "reasons"],
+                "properties": {
+                    "passed": {"type": "boolean"},
+                    "reasons": {"type": "array", "items": {"type": "string"}},
+                },
+            }
+        },
     }
     check = {
         "post": {

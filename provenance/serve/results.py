@@ -85,6 +85,9 @@ class Row:
 def ai_share(report: Report) -> str:
     """How much of the picture AI made or changed, in words for the table."""
     ai = report.ai
+    if report.verdict is Verdict.INVALID:
+        # Broken credentials: whatever they declare cannot be relied on (DESIGN.md, verdicts).
+        return "not reliable (broken credentials)"
     if ai.generated:
         return "made by AI (whole picture)"
     if ai.edited:
