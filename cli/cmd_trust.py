@@ -42,7 +42,7 @@ def list_(
     """List the trust sources: the shipped lists (date, count) and your own roots."""
     from provenance.config import home_dir
     from provenance.identity.trust import list_anchors
-    from provenance.identity.trust_lists import load_sources
+    from provenance.identity.trust_sources import load_sources
 
     def go() -> None:
         home = home_dir()

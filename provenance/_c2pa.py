@@ -504,7 +504,10 @@ def _with_detached_ingredients(
             "relationship": ingredient.relationship,
             "active_manifest": active,
             "validation_results": results,
-            "manifest_data": {"format": "application/c2pa", "identifier": _detached_store_id(index)},
+            "manifest_data": {
+                "format": "application/c2pa",
+                "identifier": _detached_store_id(index),
+            },
         }
         if ingredient.thumbnail is not None:
             entry["thumbnail"] = {

@@ -13,14 +13,13 @@ JUMBF boxes and decodes just enough CBOR to find it.  Everything here is hostile
 input: sizes, depth and counts are bounded, and any malformation gives ``None``
 (the caller then trusts nothing it could not check — fail closed).
 
-No ``cryptography`` import: a plain ``verify`` must stay fast (tests/cli/test_startup.py).
+No ``cryptography``, ``hashlib`` or ``struct`` import: a plain ``verify`` must stay fast
+(tests/cli/test_startup.py; loading OpenSSL for hashlib alone costs several ms).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import struct
+import binascii
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +34,12 @@ class _Malformed(Exception):
     pass
 
 
+def _u(data: bytes, pos: int, size: int) -> int:
+    if pos < 0 or pos + size > len(data):
+        raise _Malformed
+    return int.from_bytes(data[pos : pos + size], "big")
+
+
 # --------------------------------------------------------------------- JUMBF
 
 
@@ -46,12 +51,12 @@ def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]
         count += 1
         if count > MAX_ITEMS:
             raise _Malformed
-        size, kind = struct.unpack_from(">I4s", data, pos)
+        size, kind = _u(data, pos, 4), data[pos + 4 : pos + 8]
         header = 8
         if size == 1:
             if pos + 16 > end:
                 raise _Malformed
-            (size,) = struct.unpack_from(">Q", data, pos + 8)
+            size = _u(data, pos + 8, 8)
             header = 16
         elif size == 0:
             size = end - pos
@@ -109,7 +114,7 @@ def signature_bytes(store: bytes, manifest_label: str | None) -> bytes | None:
         for kind, p0, p1 in _boxes(store, sig[0], sig[1]):
             if kind == b"cbor":
                 return store[p0:p1]
-    except (_Malformed, struct.error):
+    except _Malformed:
         return None
     return None
 
@@ -137,12 +142,8 @@ class _Cbor:
             return info
         if info == 24:
             return self._take(1)[0]
-        if info == 25:
-            return int(struct.unpack(">H", self._take(2))[0])
-        if info == 26:
-            return int(struct.unpack(">I", self._take(4))[0])
-        if info == 27:
-            return int(struct.unpack(">Q", self._take(8))[0])
+        if info in (25, 26, 27):
+            return int.from_bytes(self._take(1 << (info - 24)), "big")
         if info == 31:
             return None  # indefinite length
         raise _Malformed
@@ -158,13 +159,9 @@ class _Cbor:
                 return info == 21
             if info in (22, 23):
                 return None
-            if info == 25:
-                self._take(2)
-                return 0.0
-            if info == 26:
-                return float(struct.unpack(">f", self._take(4))[0])
-            if info == 27:
-                return float(struct.unpack(">d", self._take(8))[0])
+            if info in (25, 26, 27):
+                self._take(1 << (info - 24))
+                return 0.0  # floats are never part of a certificate chain
             if info == 31:
                 raise _Malformed  # stray break
             if info == 24:
@@ -241,7 +238,7 @@ def chain_from_signature(cose: bytes) -> list[bytes] | None:
             _decode(protected_raw) if isinstance(protected_raw, bytes) and protected_raw else {}
         )
         return _x5chain(protected) or _x5chain(unprotected)
-    except (_Malformed, struct.error, RecursionError):
+    except (_Malformed, RecursionError):
         return None
 
 
@@ -253,4 +250,17 @@ def signer_chain(store: bytes, manifest_label: str | None) -> list[bytes] | None
 
 def certificate_hash(der: bytes) -> str:
     """Base64 of the SHA-256 of a DER certificate: the allowed list's key (c2pa-rs, Verify)."""
-    return base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
+    return binascii.b2a_base64(_sha256(der), newline=False).decode("ascii")
+
+
+def _sha256(data: bytes) -> bytes:
+    # CPython's built-in SHA-256 (no OpenSSL load); hashlib where it is absent.
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]  # Python 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
+        except ImportError:
+            from hashlib import sha256
+    digest: bytes = sha256(data).digest()
+    return digest

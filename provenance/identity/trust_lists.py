@@ -24,17 +24,17 @@ their recorded hashes, otherwise the shipped snapshot is.  No network here.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provenance.config import check_secure, store_folder
+
+if TYPE_CHECKING:
+    from provenance.identity.trust_sources import TrustListSource
 
 #: The list sources we ship, in the order reports prefer them.
 LIST_SOURCES = ("c2pa", "c2pa-tsa", "itl")
@@ -57,44 +57,6 @@ _PEM_RE = re.compile(
 _OID_RE = re.compile(r"^\s*([0-2](?:\.\d+)+)\s*$")
 
 
-@dataclass(frozen=True, slots=True)
-class ListFile:
-    """One file of a trust list: its role, where it is, where it comes from."""
-
-    role: str  # "anchors" | "allowed" | "ekus"
-    path: Path
-    url: str
-    sha256: str
-    count: int
-    check_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TrustListSource:
-    """A shipped (or updated) trust list as recorded in its index."""
-
-    id: str
-    name: str
-    legacy: bool
-    date: str
-    commit: str | None
-    repository: str | None
-    issued: str | None
-    files: tuple[ListFile, ...]
-    #: "shipped" (inside the package) or "updated" (``trust update`` copy in the home folder).
-    origin: str = "shipped"
-    updated_at: str | None = None
-
-    def file(self, role: str) -> ListFile | None:
-        """The file with this role, if the list has one."""
-        return next((f for f in self.files if f.role == role), None)
-
-    @property
-    def count(self) -> int:
-        """Certificates in the list (anchors plus allowed end-entity certificates)."""
-        return sum(f.count for f in self.files if f.role in ("anchors", "allowed"))
-
-
 def shipped_dir() -> Path:
     """The snapshot inside the package."""
     return Path(__file__).resolve().parent / "trustlists"
@@ -107,6 +69,9 @@ def lists_dir(home: Path) -> Path:
 
 def pem_blocks(data: bytes) -> list[bytes]:
     """The DER of every PEM certificate block in ``data`` (malformed base64 is skipped)."""
+    import base64
+    import binascii
+
     out = []
     for match in _PEM_RE.finditer(data):
         try:
@@ -119,57 +84,6 @@ def pem_blocks(data: bytes) -> list[bytes]:
 def eku_oids(text: str) -> tuple[str, ...]:
     """The OIDs of a ``store.cfg`` (one per line; ``//`` comments ignored)."""
     return tuple(m.group(1) for line in text.splitlines() if (m := _OID_RE.match(line)))
-
-
-def _read_index(folder: Path, origin: str) -> dict[str, TrustListSource]:
-    try:
-        raw = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    out: dict[str, TrustListSource] = {}
-    sources = raw.get("sources") if isinstance(raw, dict) else None
-    if not isinstance(sources, dict):
-        return {}
-    for sid, item in sources.items():
-        if sid not in LIST_SOURCES or not isinstance(item, dict):
-            continue
-        try:
-            files = tuple(
-                ListFile(
-                    role=role,
-                    path=folder / Path(str(f["path"])).name,
-                    url=str(f["url"]),
-                    sha256=str(f["sha256"]),
-                    count=int(f.get("count", 0)),
-                    check_url=str(f["check_url"]) if f.get("check_url") else None,
-                )
-                for role, f in dict(item["files"]).items()
-            )
-            out[sid] = TrustListSource(
-                id=sid,
-                name=str(item["name"]),
-                legacy=bool(item.get("legacy", False)),
-                date=str(item["date"]),
-                commit=str(item["commit"]) if item.get("commit") else None,
-                repository=str(item["repository"]) if item.get("repository") else None,
-                issued=str(item["issued"]) if item.get("issued") else None,
-                files=files,
-                origin=origin,
-                updated_at=str(raw.get("updated_at")) if raw.get("updated_at") else None,
-            )
-        except (KeyError, TypeError, ValueError):
-            continue
-    return out
-
-
-def _intact(source: TrustListSource) -> bool:
-    for f in source.files:
-        try:
-            if hashlib.sha256(f.path.read_bytes()).hexdigest() != f.sha256:
-                return False
-        except OSError:
-            return False
-    return True
 
 
 def _checked_lists(home: Path | None) -> Path | None:
@@ -187,17 +101,10 @@ def _checked_lists(home: Path | None) -> Path | None:
 
 
 def load_sources(home: Path | None) -> tuple[TrustListSource, ...]:
-    """Every list source: the updated copy where it is intact, else the shipped snapshot."""
-    shipped = _read_index(shipped_dir(), "shipped")
-    updated = _read_index(folder, "updated") if (folder := _checked_lists(home)) else {}
-    out = []
-    for sid in LIST_SOURCES:
-        candidate = updated.get(sid)
-        if candidate is not None and _intact(candidate):
-            out.append(candidate)
-        elif sid in shipped:
-            out.append(shipped[sid])
-    return tuple(out)
+    """The list sources as values (:func:`provenance.identity.trust_sources.load_sources`)."""
+    from provenance.identity.trust_sources import load_sources as _load
+
+    return _load(home)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +138,53 @@ class TrustMaterial:
 _cache: dict[tuple[Any, ...], TrustMaterial] = {}
 
 
+def raw_index(folder: Path) -> dict[str, Any]:
+    """The ``sources`` of an index.json (an empty dict when absent or malformed)."""
+    try:
+        raw = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    sources = raw.get("sources") if isinstance(raw, dict) else None
+    return sources if isinstance(sources, dict) else {}
+
+
+def raw_intact(folder: Path, entry: Any) -> bool:
+    """Every file of one index entry is present and matches its recorded SHA-256."""
+    import hashlib
+
+    try:
+        for f in dict(entry["files"]).values():
+            data = (folder / Path(str(f["path"])).name).read_bytes()
+            if hashlib.sha256(data).hexdigest() != str(f["sha256"]):
+                return False
+    except (OSError, KeyError, TypeError, ValueError):
+        return False
+    return True
+
+
+def chosen_sources(home: Path | None) -> list[tuple[str, Path, dict[str, Any], str]]:
+    """(id, folder, index entry, origin) per list: the intact updated copy, else the shipped one."""
+    shipped_folder = shipped_dir()
+    shipped = raw_index(shipped_folder)
+    folder = _checked_lists(home)
+    updated = raw_index(folder) if folder is not None else {}
+    out = []
+    for sid in LIST_SOURCES:
+        entry = updated.get(sid)
+        if folder is not None and isinstance(entry, dict) and raw_intact(folder, entry):
+            out.append((sid, folder, entry, "updated"))
+        elif isinstance(shipped.get(sid), dict):
+            out.append((sid, shipped_folder, shipped[sid], "shipped"))
+    return out
+
+
+def allowed_hash_list(pem: bytes) -> list[str]:
+    """Base64 SHA-256 of each certificate of an allowed list (the form c2pa-rs matches)."""
+    from provenance.identity.trust_chain import certificate_hash
+
+    return [certificate_hash(der) for der in pem_blocks(pem)]
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -241,9 +195,14 @@ def _read(path: Path) -> bytes:
 def trust_material(
     home: Path | None, enabled: Iterable[str] = DEFAULT_ENABLED, own_pem: str = ""
 ) -> TrustMaterial:
-    """The anchors, allowed list and EKUs for the enabled list sources plus the user's own."""
+    """The anchors, allowed list and EKUs for the enabled list sources plus the user's own.
+
+    Kept cheap, since every ``verify`` builds it: the index's recorded certificate hashes
+    of the allowed list are used as they are (``trust update`` and the shipped index
+    write them), so the allowed list itself is not read.
+    """
     wanted = frozenset(enabled) & DEFAULT_ENABLED
-    key = (str(home) if home else None, wanted, hashlib.sha256(own_pem.encode()).hexdigest())
+    key = (str(home) if home else None, wanted, own_pem)
     cached = _cache.get(key)
     if cached is not None:
         return cached
@@ -253,24 +212,26 @@ def trust_material(
     ekus = list(BASE_EKUS)
     dates: dict[str, str] = {}
     names: dict[str, str] = {}
-    for source in load_sources(home):
-        if source.id not in wanted:
+    for sid, folder, entry, _origin in chosen_sources(home) if wanted else ():
+        if sid not in wanted:
             continue
-        dates[source.id] = source.date
-        names[source.id] = source.name
-        anchors = source.file("anchors")
-        if anchors is not None:
-            data = _read(anchors.path)
-            (user if source.id == "itl" else system).append(data)
-        allowed_file = source.file("allowed")
-        if allowed_file is not None:
-            allowed.update(
-                base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
-                for der in pem_blocks(_read(allowed_file.path))
-            )
-        eku_file = source.file("ekus")
-        if eku_file is not None:
-            ekus.extend(eku_oids(_read(eku_file.path).decode("utf-8", "replace")))
+        dates[sid] = str(entry.get("date", ""))
+        names[sid] = str(entry.get("name", sid))
+        files = entry.get("files")
+        for role, f in (files if isinstance(files, dict) else {}).items():
+            if not isinstance(f, dict):
+                continue
+            path = folder / Path(str(f.get("path", ""))).name
+            if role == "anchors":
+                (user if sid == "itl" else system).append(_read(path))
+            elif role == "allowed":
+                hashes = f.get("hashes")
+                if isinstance(hashes, list) and all(isinstance(h, str) for h in hashes):
+                    allowed.update(hashes)
+                else:
+                    allowed.update(allowed_hash_list(_read(path)))
+            elif role == "ekus":
+                ekus.extend(eku_oids(_read(path).decode("utf-8", "replace")))
     if own_pem:
         user.append(own_pem.encode("ascii", "replace"))
     material = TrustMaterial(

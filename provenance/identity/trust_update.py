@@ -36,17 +36,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provenance.config import ensure_private_dir
+from provenance.config import store_folder
 from provenance.errors import OperationError
 from provenance.identity.trust_lists import (
     INDEX_NAME,
     LIST_SOURCES,
-    TrustListSource,
+    allowed_hash_list,
     eku_oids,
     lists_dir,
-    load_sources,
     pem_blocks,
 )
+from provenance.identity.trust_sources import TrustListSource, load_sources
 
 DEFAULT_TIMEOUT = 20.0
 MAX_LIST_BYTES = 8 * 1024 * 1024
@@ -215,7 +215,7 @@ def _install(
     readers see the old index and the old files (which are still there); afterwards,
     the new ones.  Files no index names any more are removed last.
     """
-    target = ensure_private_dir(lists_dir(home))
+    target = store_folder(home, lists_dir(home).name, create=True) or lists_dir(home)
     index: dict[str, Any] = {
         "format": 1,
         "updated_at": now.isoformat(timespec="seconds"),
@@ -239,6 +239,9 @@ def _install(
             files[f.role] = {"path": name, "url": f.url, "sha256": digest, "count": counts[f.role]}
             if f.check_url:
                 files[f.role]["check_url"] = f.check_url
+            if f.role == "allowed":
+                # Verification matches these, so it never has to parse the list itself.
+                files[f.role]["hashes"] = allowed_hash_list(data)
         index["sources"][sid] = {
             "name": source.name,
             "legacy": source.legacy,

@@ -479,7 +479,9 @@ def sign_image(
     )
 
 
-def _location_assertions(data: bytes, mime: str, *, sidecar: bytes | None = None) -> tuple[str, ...]:
+def _location_assertions(
+    data: bytes, mime: str, *, sidecar: bytes | None = None
+) -> tuple[str, ...]:
     """URIs of the assertions in ``data``'s credentials that carry a location.
 
     Every manifest of the parent's store counts (a grandparent's capture is

@@ -72,6 +72,7 @@ def _install(home: Path, **replace: bytes) -> None:
                 data = (folder / f["path"]).read_bytes()
             else:
                 (folder / f["path"]).write_bytes(data)
+                f.pop("hashes", None)  # stale now: verification then hashes the list itself
             f["sha256"] = hashlib.sha256(data).hexdigest()
             del role
     (folder / INDEX_NAME).write_text(json.dumps(index))

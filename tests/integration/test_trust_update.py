@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from provenance.identity.trust_lists import lists_dir, load_sources, pem_blocks, shipped_dir
+from provenance.identity.trust_lists import lists_dir, pem_blocks, shipped_dir
+from provenance.identity.trust_sources import load_sources
 from provenance.identity.trust_update import TrustUpdateError, update_lists
 from provenance_cli.app import app
 
@@ -197,3 +198,20 @@ def test_tampered_updated_copy_falls_back_to_shipped(home: Path, server: _Server
     sources = {s.id: s for s in load_sources(home)}
     assert sources["itl"].origin == "shipped"
     assert sources["c2pa"].origin == "updated"
+
+
+def test_shipped_index_matches_the_shipped_files() -> None:
+    """The snapshot's index records each file's hash and count, and the allowed list's hashes."""
+    from provenance.identity.trust_lists import allowed_hash_list, raw_index, raw_intact
+
+    index = raw_index(shipped_dir())
+    assert set(index) == {"c2pa", "c2pa-tsa", "itl"}
+    for entry in index.values():
+        assert raw_intact(shipped_dir(), entry)
+        assert entry["commit"] and entry["date"] and entry["repository"].startswith("https://")
+        for role, f in entry["files"].items():
+            data = (shipped_dir() / f["path"]).read_bytes()
+            if role != "ekus":
+                assert len(pem_blocks(data)) == f["count"]
+    allowed = index["itl"]["files"]["allowed"]
+    assert allowed["hashes"] == allowed_hash_list((shipped_dir() / allowed["path"]).read_bytes())
