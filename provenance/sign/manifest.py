@@ -17,9 +17,13 @@ Conventions (docs/manifest.md has the full list):
   carries one.  The deprecated ``stds.exif`` (C2PA 2.2, App. C.1) only with
   ``legacy_exif``: the Verify site reads camera details from it alone.
 - The training preference is the CAWG ``cawg.training-mining`` assertion.
-- Redactions (C2PA 2.x, 6.8 "Redaction of assertions"): the JUMBF URIs of ingredient
-  assertions to remove go in the definition's ``redactions`` list, and each gets a
-  ``c2pa.redacted`` action naming it, with reason ``c2pa.PII.present``.
+- Redactions (C2PA 2.2, 6.8 "Redaction of assertions"): the JUMBF URIs of ingredient
+  assertions to remove go in the definition's ``redactions`` list; c2pa-rs removes
+  them and records them in the claim's ``redacted_assertions`` (the record 6.8
+  requires).  No ``c2pa.redacted`` action is written: 6.8 only recommends it, and
+  15.10.3.2.2 rejects one whose URI cannot be resolved to an assertion, which a
+  removed assertion never can (encypher-c2pa applies that rule; c2pa-rs does not).
+  See docs/manifest.md "Location" for the forms tested against each validator.
 """
 
 from __future__ import annotations
@@ -244,9 +248,13 @@ def redaction_uri(manifest_label: str, assertion_label: str) -> str:
 
 
 def redaction_action(uri: str) -> dict[str, Any]:
-    """The ``c2pa.redacted`` action a redaction must be declared with (C2PA 2.x, 18.15).
+    """A ``c2pa.redacted`` action naming a redacted assertion (C2PA 2.2, 18.14.4.7).
 
-    Location is personal data, hence the reason ``c2pa.PII.present``.
+    Not written by :func:`build_definition` (see the module docstring): with the
+    removal form of a redaction the URI cannot resolve, and C2PA 2.2, 15.10.3.2.2
+    then makes the manifest invalid.  Kept for a future zero-filled-container form
+    (6.8: the assertion box kept, its content a C2PA Redaction UUID box of zeros),
+    which c2pa-rs 0.91 cannot write.  Location is personal data: ``c2pa.PII.present``.
     """
     return {
         "action": REDACTED_ACTION,
@@ -259,7 +267,6 @@ def redaction_action(uri: str) -> dict[str, Any]:
 def build_definition(plan: ManifestPlan) -> dict[str, Any]:
     """The manifest definition for c2pa's Builder (pure; no signing, no I/O)."""
     entries = [action_to_definition(a) for a in plan.actions]
-    entries.extend(redaction_action(uri) for uri in plan.redactions)
     # allActionsIncluded is always written, false unless confirmed: "absent" and
     # "false" mean the same to a reader, but the Conformance Program wants it said.
     actions_data = {"allActionsIncluded": plan.all_actions_included, "actions": entries}

@@ -257,6 +257,15 @@ def _measure(
 #: Recorded on an unmasked edit that shares a step with masked ones.
 OUTSIDE_NOTE = "measured change outside the declared masks of this step"
 OUTSIDE_SHARED_NOTE = "measured change of these edits together, outside the declared masks"
+#: What sign says when it redacts: what went, in which form, and who reads it how
+#: (docs/manifest.md "Location"; tests/validators check each reader).
+REDACTION_NOTE = (
+    "Location data in the parent's credentials was redacted: the assertion holding it "
+    "(with the camera details recorded beside it) was removed and the removal is "
+    "recorded in this signature (C2PA redaction, removal form). c2pa-rs readers and "
+    "encypher-c2pa accept this; @trustnxt/c2pa-ts 0.9.4 misreads every redaction and "
+    "reports the file invalid. Use --no-redact-location to keep the location instead."
+)
 #: Recorded on each edit that shares one measurement with others (no masks to separate them).
 SHARED_NOTE = "measured change of all these edits together"
 #: Recorded when the parent's geometry differs: the size of the change is unknown.
@@ -401,10 +410,7 @@ def sign_image(
         )
         if located and redact:
             redactions = located
-            notes.append(
-                "Location data in the parent's credentials was redacted "
-                "(with the camera details recorded in the same assertion)."
-            )
+            notes.append(REDACTION_NOTE)
         elif located:
             notes.append("The parent's credentials include a location, which stays in the history.")
     extents: dict[int, Extent | None] = {}
