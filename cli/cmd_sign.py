@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from provenance.identity.keys import SigningIdentity
-    from provenance.sign.request import SignRequest
+    from provenance.sign.request import ComponentSpec, SignRequest
 
 
 def _pair(values: list[str], count: int, what: str) -> list[str | None]:
@@ -105,6 +105,30 @@ def sign(
         int | None, typer.Option("--jobs", "-j", min=1, help="Parallel signings (several files).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing output files.")] = False,
+    component: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--component",
+            help="A part placed from another file (an AI sky, a prop): componentOf. Repeatable.",
+        ),
+    ] = None,
+    component_mask: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--component-mask",
+            help="Mask of a component's area (white = placed), or 'measured'. One per --component.",
+        ),
+    ] = None,
+    component_label: Annotated[
+        list[str] | None,
+        typer.Option("--component-label", help="What a component is ('sky'). One per --component."),
+    ] = None,
+    ai_input: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--ai-input", help="A reference image given to the AI tool: inputTo. Repeatable."
+        ),
+    ] = None,
     no_agent: Annotated[
         bool,
         typer.Option("--no-agent", help="Unlock the key here even if an agent is running."),
@@ -178,6 +202,12 @@ def sign(
         for i, (kind, text) in enumerate(ai_texts)
     ]
     edits += [EditSpec(EditKind.EDIT, text) for text in edit or []]
+    components = _components(list(component or []), component_mask, component_label)
+    if components and parent is None:
+        fail(
+            "--component places a part into an edit: give the picture it went into with --from.",
+            code=2,
+        )
     if ai_texts and not generated and not ai_tool:
         fail("AI edits need --ai-tool NAME[/VERSION]: say which tool made them.", code=2)
 
@@ -201,6 +231,8 @@ def sign(
                 generated=generated,
                 generator_tool=(ai_tool or [None])[0] if generated else None,
                 keep_location=keep_location,
+                components=components,
+                ai_inputs=tuple(ai_input or []),
                 redact_location=redact_location,
                 training=training,
                 all_actions_included=all_actions_included,
@@ -260,6 +292,27 @@ def _sign_all(requests: list[SignRequest], home: Path, secret: bytes, jobs: int 
     for wave in _waves(requests):
         code = max(code, int(run_sign_batch(wave, home, secret, jobs)))
     return code
+
+
+def _components(
+    files: list[Path], masks: list[str] | None, labels: list[str] | None
+) -> tuple[ComponentSpec, ...]:
+    """--component files paired in order with --component-mask and --component-label."""
+    from provenance.sign.request import ComponentSpec
+
+    for values, what in ((masks, "--component-mask"), (labels, "--component-label")):
+        if values and len(values) != len(files):
+            fail(f"give one {what} per --component, in the same order.", code=2)
+    return tuple(
+        ComponentSpec(
+            path=path,
+            label=labels[i] if labels else None,
+            mask=None
+            if not masks or masks[i].strip().lower() in ("", "measured")
+            else Path(masks[i]),
+        )
+        for i, path in enumerate(files)
+    )
 
 
 def _sign_with_agent(requests: list[SignRequest], home: Path) -> int | None:

@@ -291,6 +291,8 @@ class IngredientSource:
     manifest_store: bytes | None = None
     #: The format recorded for the ingredient when ``mime`` is only how c2pa reads it.
     format: str | None = None
+    #: A label actions use to link it (``ingredientIds``); c2pa-rs replaces it on signing.
+    label: str | None = None
 
 
 class _SignerCallbackFailure:
@@ -408,6 +410,8 @@ def sign_asset(
                     "title": ingredient.title,
                     "relationship": ingredient.relationship,
                 }
+                if ingredient.label:
+                    description["label"] = ingredient.label
                 if ingredient.thumbnail is not None:
                     # Builder thumbnails are off, so without this an unsigned parent would
                     # carry no picture and verify could not re-measure the edit against it.

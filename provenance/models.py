@@ -266,6 +266,10 @@ class Action:
     #: Where ``digital_source_type`` came from when it is not the action's own field:
     #: ``"adobe_parameter"`` (the vendor ``com.adobe.digitalSourceType`` parameter).
     source_type_from: str | None = None
+    #: The ingredients this action used (C2PA 2.x, 18.15 ``parameters.ingredients``): when
+    #: writing, the labels we gave them; when reading, their assertion labels
+    #: (``c2pa.ingredient.v3__1``).  A ``c2pa.placed`` action names the component it placed.
+    ingredients: tuple[str, ...] = ()
 
     @property
     def ai(self) -> bool:
@@ -392,6 +396,12 @@ class HistoryEntry:
     history: tuple[HistoryEntry, ...] = ()
     signer: SignerSummary | None = None
     thumbnail: bytes | None = field(default=None, repr=False)
+    #: The ingredient's assertion label in the manifest that lists it (``c2pa.ingredient.v3__1``).
+    label: str | None = None
+    #: For a ``componentOf`` ingredient: the extent of the ``c2pa.placed`` action that placed it.
+    placed: Extent | None = None
+    #: For a component: a short name for what it is (``sky``), from the placing action.
+    component_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,8 @@ class IngredientData:
     digital_source_type: str | None = None
     #: AI model data types of the ingredient (``c2pa.types.model...``).
     model_types: tuple[str, ...] = ()
+    #: Its assertion label (``c2pa.ingredient.v3__1``): what actions point at.
+    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +286,20 @@ def parse_action(entry: Mapping[str, Any]) -> Action | None:
         description=clean_text(entry.get("description"), max_length=500),
         extent=_extent_from_entry(entry),
         when=clean_text(entry.get("when"), max_length=60),
+        ingredients=_linked_ingredients(params),
     )
+
+
+def _linked_ingredients(params: Mapping[str, Any]) -> tuple[str, ...]:
+    """Assertion labels of the ingredients an action links (``self#jumbf=c2pa.assertions/LABEL``)."""
+    labels: list[str] = []
+    for link in _as_list(params.get("ingredients"))[:32]:
+        url = _as_dict(link).get("url")
+        if isinstance(url, str) and "c2pa.assertions/" in url:
+            label = clean_text(url.rsplit("c2pa.assertions/", 1)[1], max_length=100)
+            if label:
+                labels.append(label)
+    return tuple(labels)
 
 
 def _parse_gps(value: Any) -> float | None:
@@ -368,6 +383,7 @@ def _parse_ingredient(raw: Mapping[str, Any]) -> IngredientData:
         else None,
         statuses=statuses,
         format=clean_text(raw.get("format"), max_length=60),
+        label=clean_text(raw.get("label"), max_length=100),
         digital_source_type=clean_text(raw.get("digitalSourceType"), max_length=200),
         model_types=tuple(
             t

@@ -312,7 +312,16 @@ class HtmlRenderer:
             ]
             thumb = _picture(entry.thumbnail, HISTORY_PICTURE_SIDE)
             if thumb is not None:
-                parts.append(f'<img src="{_data_uri(thumb)}" alt="An earlier version">')
+                alt = (
+                    "A placed part" if entry.relationship == "componentOf" else "An earlier version"
+                )
+                parts.append(f'<img src="{_data_uri(thumb)}" alt="{alt}">')
+            if entry.placed is not None and entry.placed.area_fraction is not None:
+                what = _t(entry.component_label, 60) or "this part"
+                parts.append(
+                    f"<div>Placed as {what}: {escape(percent(entry.placed.area_fraction))} "
+                    f"of the picture, {escape(entry.placed.method.value)}</div>"
+                )
             if entry.capture is not None and entry.capture.has_camera:
                 camera = " ".join(p for p in (entry.capture.make, entry.capture.model) if p)
                 parts.append(f"<div>Captured with {_t(camera) or 'a camera'}</div>")

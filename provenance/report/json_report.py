@@ -122,6 +122,8 @@ def _history(entry: HistoryEntry) -> dict[str, Any]:
         "capture": _capture(entry.capture),
         "actions": [_action(a) for a in entry.actions],
         "history": [_history(h) for h in entry.history],
+        "component_label": entry.component_label,
+        "placed": _extent(entry.placed),
     }
 
 

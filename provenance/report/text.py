@@ -23,7 +23,7 @@ from provenance.report.trustwords import (
     vouched_by,
 )
 from provenance.sanitize import clean_text
-from provenance.wording import format_date
+from provenance.wording import format_date, percent
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -246,6 +246,11 @@ class TextRenderer:
                     _VERDICT_WORDS[entry.verdict], style=BANNERS[entry.verdict][2].split()[-1]
                 )
                 label.append(")")
+                if entry.placed is not None and entry.placed.area_fraction is not None:
+                    what = _clean(entry.component_label, 60) or "this part"
+                    label.append(
+                        f"  placed as {what}: {percent(entry.placed.area_fraction)} of the picture"
+                    )
                 node = parent.add(label)
                 if entry.capture is not None and entry.capture.has_camera:
                     camera = " ".join(

@@ -204,6 +204,10 @@ def action_to_definition(action: Action) -> dict[str, Any]:
         if changes:
             entry["changes"] = changes
         entry["parameters"] = {EXTENT_PARAMETER: extent_parameters(action.extent)}
+    if action.ingredients:
+        # c2pa-rs pairs these with the ingredients of the same labels and writes hashed
+        # links (``parameters.ingredients``, C2PA 2.x 18.15); the labels are not kept.
+        entry.setdefault("parameters", {})["ingredientIds"] = list(action.ingredients)
     return entry
 
 

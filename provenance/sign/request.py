@@ -40,6 +40,20 @@ class EditSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ComponentSpec:
+    """A part of the picture that came from another file (an AI sky, a prop): ``componentOf``.
+
+    Its own credentials, when it has them, are kept as the ingredient's; the area
+    it covers is declared by ``mask`` (white = placed) or measured as the content
+    change from the parent.
+    """
+
+    path: Path
+    label: str | None = None
+    mask: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SignRequest:
     """Everything needed to sign one image."""
 
@@ -69,3 +83,7 @@ class SignRequest:
     sidecar: bool = False
     max_bytes: int = media.DEFAULT_MAX_BYTES
     max_pixels: int = media.DEFAULT_MAX_PIXELS
+    #: Parts placed from other files (C2PA ``componentOf`` + ``c2pa.placed``).
+    components: tuple[ComponentSpec, ...] = ()
+    #: Reference images given to an AI tool (C2PA ``inputTo``): thumbnails only.
+    ai_inputs: tuple[Path, ...] = ()
