@@ -6,9 +6,11 @@ memory whole.  The body as a whole may not exceed ``max_bytes``: past it the
 upload is refused (413) and what was written is deleted at once.  The caller
 owns the folder and removes it when the response is sent (:mod:`.app`).
 
-Names a client gives its files are hostile text: they are kept only for
-display (sanitised) and never used to build a path; on disk each upload is
-``NNN-<letters, digits, ._->`` so the suffix survives for type sniffing.
+Names a client gives its files are hostile text: they are kept for display
+(sanitised) and reduced to letters, digits and ``._-`` for the file on disk,
+so the suffix survives for type sniffing and a camera RAW finds the ``.c2pa``
+sidecar uploaded with it (``photo.nef`` beside ``photo.nef.c2pa``).  Two
+uploads with the same name get ``-N`` before the suffix.
 """
 
 from __future__ import annotations
@@ -54,11 +56,17 @@ def display_name(raw: str) -> str:
     return safe_filename_display(base)[:200] or "upload"
 
 
-def disk_name(index: int, raw: str) -> str:
-    """A harmless file name for upload ``index`` that keeps the original suffix."""
+def disk_name(raw: str, taken: set[str]) -> str:
+    """A harmless file name for an upload, keeping its suffix, not one of ``taken``."""
     base = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    safe = _SAFE.sub("_", base).lstrip(".")[-80:] or "upload"
-    return f"{index:03d}-{safe}"
+    safe = _SAFE.sub("_", base).lstrip(".-")[-80:] or "upload"
+    name, number = safe, 1
+    while name.lower() in taken:
+        number += 1
+        stem, dot, suffix = safe.partition(".")
+        name = f"{stem}-{number}{dot}{suffix}"
+    taken.add(name.lower())
+    return name
 
 
 def too_large(max_bytes: int) -> ProblemError:
@@ -77,6 +85,7 @@ class _Collector:
         self.file_field = file_field
         self.max_files = max_files
         self.files: list[Upload] = []
+        self._taken: set[str] = set()
         self.fields: dict[str, str] = {}
         self._header_field = b""
         self._header_value = b""
@@ -127,7 +136,7 @@ class _Collector:
                 ProblemError("bad-request", f"Send at most {self.max_files} files in one request.")
             )
             return
-        self._path = self.folder / disk_name(len(self.files), self._filename)
+        self._path = self.folder / disk_name(self._filename, self._taken)
         fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._handle = os.fdopen(fd, "wb")
 

@@ -126,6 +126,25 @@ def pixel_count(path: Path) -> int | None:
     return int(width) * int(height)
 
 
+def paired_sidecars_removed(jobs: Sequence[Job]) -> list[Job]:
+    """``jobs`` without the ``.c2pa`` sidecars uploaded with their file.
+
+    Verification finds such a sidecar beside its file (``photo.nef.c2pa`` or
+    ``photo.c2pa``, as :func:`provenance._c2pa.find_sidecar`), so it is reported as
+    part of that file, the way ``check`` does in a folder; an orphan sidecar stays.
+    """
+    names = {job.path.name for job in jobs}
+    paired = set()
+    for name in names:
+        if name.lower().endswith(".c2pa"):
+            continue
+        for sidecar in (name + ".c2pa", name.rsplit(".", 1)[0] + ".c2pa"):
+            if sidecar in names:
+                paired.add(sidecar)
+                break
+    return [job for job in jobs if job.path.name not in paired]
+
+
 def verify_jobs(
     jobs: Sequence[Job],
     options: VerifyOptions,
@@ -134,7 +153,9 @@ def verify_jobs(
     timeout_s: float,
     max_pixels: int,
 ) -> list[Report]:
-    """Verify ``jobs`` in isolated worker processes; one report per job, in order.
+    """Verify ``jobs`` in isolated worker processes; one report per file, in order.
+
+    A ``.c2pa`` sidecar uploaded with its file is read with it, not reported alone.
 
     Each report's ``file`` is the job's display name, never the server-side path.
     An image whose header says it has more than ``max_pixels`` pixels is refused
@@ -142,6 +163,7 @@ def verify_jobs(
     """
     from provenance.volume.batch import verify_many
 
+    jobs = paired_sidecars_removed(jobs)
     reports: list[Report | None] = [None] * len(jobs)
     runnable: list[int] = []
     for index, job in enumerate(jobs):
@@ -218,8 +240,9 @@ def warm_workers() -> None:
 
 def keep_copies(jobs: Sequence[Job], folder: Path) -> None:
     """Copy the uploads into a new sub-folder of ``folder`` (``--keep-uploads``)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    target = folder / stamp
-    target.mkdir(mode=0o700)
+    import tempfile
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = Path(tempfile.mkdtemp(prefix=stamp + "-", dir=folder))  # 0700, never shared
     for job in jobs:
         shutil.copyfile(job.path, target / job.path.name)

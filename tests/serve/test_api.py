@@ -392,3 +392,36 @@ def test_keep_uploads_keeps_a_copy_and_says_so(
     assert len(kept) == 1 and kept[0].read_bytes() == samples.plain.read_bytes()
     assert str(keep) not in response.text
     assert server.temp_leftovers() == []
+
+
+def test_a_raw_and_its_sidecar_are_one_file(
+    start_server: StartServer, samples: Samples, tmp_path: Path
+) -> None:
+    from fixtures import raw as raw_fixtures
+    from provenance.identity.keys import ephemeral_identity
+    from tests.raw_sidecar import sign_raw_with_sidecar
+
+    identity, _ = ephemeral_identity("Raw Shooter", "Raw Studio")
+    raw_path = raw_fixtures.write_raw(tmp_path, "nef", name="DSC_0001.NEF")
+    sidecar = sign_raw_with_sidecar(raw_path, identity)
+    server = start_server(*samples.main_server_args())
+    both = httpx.post(
+        server.url + "api/v1/verify",
+        files=[
+            ("files", (raw_path.name, raw_path.read_bytes(), "application/octet-stream")),
+            ("files", (sidecar.name, sidecar.read_bytes(), "application/c2pa")),
+        ],
+        timeout=TIMEOUT,
+    )
+    assert both.status_code == 200, both.text
+    data = both.json()
+    assert [(d["file"], d["verdict"]) for d in data] == [("DSC_0001.NEF", "valid_untrusted")]
+    _schema_validator().validate(data)
+    alone = httpx.post(
+        server.url + "api/v1/verify",
+        files=[("files", (raw_path.name, raw_path.read_bytes(), "application/octet-stream"))],
+        timeout=TIMEOUT,
+    )
+    assert alone.json()[0]["verdict"] == "no_credentials"
+    assert str(server.tmpdir) not in both.text and "provenance-serve-" not in both.text
+    assert server.temp_leftovers() == []

@@ -62,7 +62,7 @@ def test_files_are_streamed_to_disk_under_harmless_names(tmp_path: Path) -> None
     files = received.files  # type: ignore[attr-defined]
     assert [f.path.read_bytes() for f in files] == [payload, b"p"]
     assert all(f.path.parent == tmp_path for f in files)
-    assert files[0].path.name == "000-a_b_.jpg"
+    assert files[0].path.name == "a_b_.jpg"
     assert files[0].name == "a b.jpg"  # display: last part, bidi control removed
     assert received.fields == {"csrf": "tok"}  # type: ignore[attr-defined]
 
@@ -103,8 +103,11 @@ def test_not_multipart_is_415(tmp_path: Path) -> None:
 
 def test_names() -> None:
     assert display_name("C:\\Users\\me\\photo.jpg") == "photo.jpg"
-    assert disk_name(3, "...hidden.jpg") == "003-hidden.jpg"
-    assert disk_name(0, "") == "000-upload"
+    taken: set[str] = set()
+    assert disk_name("...hidden.jpg", taken) == "hidden.jpg"
+    assert disk_name("HIDDEN.jpg", taken) == "HIDDEN-2.jpg"
+    assert disk_name("", taken) == "upload"
+    assert disk_name("photo.nef.c2pa", taken) == "photo.nef.c2pa"
 
 
 def test_gate_bounds_work_and_refuses_when_the_queue_is_full() -> None:
