@@ -79,7 +79,10 @@ def test_developed_jpeg_shows_the_raw_capture_and_a_tone_only_change(
     assert parent.relationship == "parentOf"
     assert parent.verdict is Verdict.TRUSTED
     assert parent.capture is not None
-    assert (parent.capture.make, parent.capture.model) == (raw_fixtures.MAKES[kind], raw_fixtures.MODEL)
+    assert (parent.capture.make, parent.capture.model) == (
+        raw_fixtures.MAKES[kind],
+        raw_fixtures.MODEL,
+    )
     assert parent.capture.lens == raw_fixtures.LENS
 
 

@@ -46,7 +46,10 @@ def test_raw_capture_signed_with_sidecar(
     assert report.verdict is Verdict.TRUSTED
     assert report.format == media.sniff(raw_path.read_bytes()[:64], name=raw_path.name).mime  # type: ignore[union-attr]
     assert report.capture is not None
-    assert (report.capture.make, report.capture.model) == (raw_fixtures.MAKES[kind], raw_fixtures.MODEL)
+    assert (report.capture.make, report.capture.model) == (
+        raw_fixtures.MAKES[kind],
+        raw_fixtures.MODEL,
+    )
     assert report.capture.lens == raw_fixtures.LENS
     assert report.capture.taken_at == "2026-11-02T07:15:30+02:00"
     assert report.sidecar == f"{raw_path.name}.c2pa"
@@ -104,8 +107,18 @@ def test_cli_sign_verify_and_check_a_raw_folder(
     csv_path = tmp_path / "out.csv"
     checked = runner.invoke(
         app,
-        ["check", str(shoot), "--policy", str(policy), "--trust", str(root_pem_file),
-         "--trust", str(home_root), "--csv", str(csv_path)],
+        [
+            "check",
+            str(shoot),
+            "--policy",
+            str(policy),
+            "--trust",
+            str(root_pem_file),
+            "--trust",
+            str(home_root),
+            "--csv",
+            str(csv_path),
+        ],
     )
     assert checked.exit_code == 20, checked.output
     with open(csv_path, newline="", encoding="utf-8") as handle:
