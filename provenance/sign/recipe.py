@@ -22,7 +22,7 @@ from typing import Any
 
 from provenance.errors import InputError
 from provenance.models import TrainingPreference
-from provenance.sign.request import EditKind, EditSpec, SignRequest
+from provenance.sign.request import ComponentSpec, EditKind, EditSpec, SignRequest
 
 __all__ = ["MAX_RECIPE_BYTES", "load_recipe", "parse_recipe"]
 
@@ -46,11 +46,14 @@ _FILE_KEYS = frozenset(
         "all_actions_included",
         "legacy_exif",
         "sidecar",
+        "components",
+        "ai_inputs",
     }
 )
-_PER_FILE_ONLY = frozenset({"source", "output", "from", "parent"})
+_PER_FILE_ONLY = frozenset({"source", "output", "from", "parent", "components", "ai_inputs"})
 _DEFAULT_KEYS = _FILE_KEYS - _PER_FILE_ONLY
 _EDIT_KEYS = frozenset({"kind", "description", "tool", "mask"})
+_COMPONENT_KEYS = frozenset({"file", "label", "mask"})
 
 
 def load_recipe(
@@ -234,7 +237,48 @@ def _request(
         all_actions_included=bool(_flag(entry, "all_actions_included", where)),
         legacy_exif=bool(_flag(entry, "legacy_exif", where)),
         sidecar=bool(_flag(entry, "sidecar", where)),
+        components=_components(entry.get("components"), where, base, parent),
+        ai_inputs=_ai_inputs(entry.get("ai_inputs"), where, base),
     )
+
+
+def _components(raw: Any, where: str, base: Path, parent: Path | None) -> tuple[ComponentSpec, ...]:
+    """``components = [{file = "sky.jpg", label = "sky", mask = "sky_mask.png"}]`` (mask optional)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InputError(f"{where}: 'components' must be a list of tables/objects.")
+    if parent is None and raw:
+        raise InputError(f"{where}: components are placed into an edit: give 'from' (the parent).")
+    specs = []
+    for number, item in enumerate(raw, start=1):
+        here = f"{where}.components[{number}]"
+        if not isinstance(item, dict):
+            raise InputError(f"{here} must be a table/object.")
+        _no_unknown(item, _COMPONENT_KEYS, here)
+        file_text = _string(item, "file", here)
+        if file_text is None:
+            raise InputError(f"{here}: 'file' is missing (the file the part came from).")
+        mask_text = _string(item, "mask", here)
+        specs.append(
+            ComponentSpec(
+                path=_path(file_text, base),
+                label=_string(item, "label", here),
+                mask=_path(mask_text, base)
+                if mask_text and mask_text.strip().lower() != "measured"
+                else None,
+            )
+        )
+    return tuple(specs)
+
+
+def _ai_inputs(raw: Any, where: str, base: Path) -> tuple[Path, ...]:
+    """``ai_inputs = ["reference.jpg"]``: reference images given to the AI tool."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        raise InputError(f"{where}: 'ai_inputs' must be a list of file names.")
+    return tuple(_path(x, base) for x in raw)
 
 
 def _edits(raw: Any, where: str, base: Path) -> tuple[EditSpec, ...]:
