@@ -194,3 +194,26 @@ def test_chain_parent_follows_out_dir(tmp_path: Path) -> None:
     assert other.parent == tmp_path / "elsewhere.jpg"
     (_, graded_here, _) = parse_recipe(data, base=tmp_path)
     assert graded_here.parent == tmp_path / "capture.jpg"
+
+
+def test_conformance_and_sidecar_keys(tmp_path: Path) -> None:
+    """all_actions_included, legacy_exif and sidecar (a sidecar needs no output)."""
+    requests = parse_recipe(
+        {
+            "defaults": {"all_actions_included": True},
+            "files": [
+                {"source": "a.jpg", "output": "out/a.jpg", "legacy_exif": True},
+                {"source": "b.jpg", "sidecar": True},
+            ],
+        },
+        base=tmp_path,
+    )
+    first, second = requests
+    assert first.all_actions_included and first.legacy_exif and not first.sidecar
+    assert second.all_actions_included and second.sidecar and not second.legacy_exif
+    assert second.output == second.source == tmp_path / "b.jpg"
+    with pytest.raises(InputError, match="all_actions_included"):
+        parse_recipe(
+            {"files": [{"source": "a.jpg", "output": "o.jpg", "all_actions_included": "yes"}]},
+            base=tmp_path,
+        )
