@@ -102,6 +102,11 @@ def test_a_placed_ai_sky_keeps_its_own_credentials_and_area(
     entry = report_to_dict(report)["history"][1]
     assert entry["component_label"] == "sky" and entry["placed"]["method"] == "measured"
 
+    from provenance.report import renderer_for
+
+    page = renderer_for("html").render([report])
+    assert "Placed as sky:" in page and 'alt="A placed part"' in page
+
 
 def test_a_declared_mask_gives_the_placed_area(
     hybrid: dict[str, Path], dev_identity: tuple[object, bytes]
