@@ -15,11 +15,10 @@ import pytest
 
 from fixtures.generate import write_edited, write_photo
 from provenance.sign import EditKind, EditSpec, SignRequest, sign_image
+from provenance.sign.request import ComponentSpec
 
-#: Kinds of file we write, and the kinds this build cannot write yet (with why).
-NOT_WRITTEN = {
-    "composite": "provenance cannot sign a composite yet (no --component option)",
-}
+#: Kinds of file we write that this build cannot write yet (with why).
+NOT_WRITTEN: dict[str, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +134,36 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, dev_identity: Any) -> dict[
     )
     assert result.redacted, "the parent's location should have been redacted"
     out["redacted_edit"] = _signed("redacted_edit", redacted)
+
+    # A composite: the capture with an AI sky placed from its own signed file.
+    from PIL import Image
+
+    from provenance import samples
+
+    sky_raw = folder / "sky-in.jpg"
+    sky_img = Image.new("RGB", (480, 96), (90, 150, 230))
+    sky_raw.write_bytes(samples.encode(sky_img, "JPEG", quality=92))
+    sky = folder / "sky.jpg"
+    sign_image(
+        SignRequest(source=sky_raw, output=sky, generated=True, generator_tool="SkyGen/3"),
+        identity,
+    )
+    with Image.open(capture) as opened:
+        picture = opened.convert("RGB")
+    picture.paste(sky_img, (0, 0))
+    composite_raw = folder / "composite-in.jpg"
+    composite_raw.write_bytes(samples.encode(picture, "JPEG", quality=92))
+    composite = folder / "composite.jpg"
+    sign_image(
+        SignRequest(
+            source=composite_raw,
+            output=composite,
+            parent=capture,
+            components=(ComponentSpec(sky, label="sky"),),
+        ),
+        identity,
+    )
+    out["composite"] = _signed("composite", composite)
 
     side_in = write_photo(folder, name="sidecar.jpg", seed=11, **size)
     result = sign_image(SignRequest(source=side_in, output=side_in, sidecar=True), identity)
