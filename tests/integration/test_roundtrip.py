@@ -80,7 +80,7 @@ def test_refuses_to_overwrite_without_force_and_never_onto_input(
     with pytest.raises(OutputExistsError):
         sign_image(SignRequest(source=source, output=output), identity)
     assert output.read_bytes() == b"precious"
-    with pytest.raises(InputError, match="overwrite the input"):
+    with pytest.raises(InputError, match="is the input file"):
         sign_image(SignRequest(source=source, output=source, force=True), identity)
     sign_image(SignRequest(source=source, output=output, force=True), identity)
     assert verify_file(output, _options(None)).verdict is Verdict.VALID_UNTRUSTED
