@@ -27,6 +27,13 @@ def check(
     no_trust_store: Annotated[
         bool, typer.Option("--no-trust-store", help="Ignore the anchors added with 'trust add'.")
     ] = False,
+    no_trust_lists: Annotated[
+        bool,
+        typer.Option(
+            "--no-trust-lists",
+            help="Ignore the shipped C2PA, TSA and legacy Interim trust lists (own anchors only).",
+        ),
+    ] = False,
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Worker processes (default: cores).")
     ] = None,
@@ -73,6 +80,7 @@ def check(
             home=home,
             use_trust_store=not no_trust_store,
             max_bytes=load_settings(home).max_file_bytes,
+            trust_lists=frozenset() if no_trust_lists else None,
         )
         return run_check(
             paths,

@@ -102,6 +102,24 @@ def _response_ok(response: Any, issuer: Any) -> bool:
     return False
 
 
+def revoked_after(note: str | None, signed_at: str | None) -> bool:
+    """Whether a revocation (its note names the time) came after a trusted signing time.
+
+    C2PA 2.x, 15.7: a certificate revoked only after the time a trusted time-stamp
+    proves the signature was made does not invalidate that signature.
+    """
+    if not note or not signed_at or not note.startswith("Revoked on "):
+        return False
+    try:
+        revoked = dt.datetime.fromisoformat(note.removeprefix("Revoked on ").rstrip("."))
+        signed = dt.datetime.fromisoformat(signed_at)
+    except ValueError:
+        return False
+    if revoked.tzinfo is None or signed.tzinfo is None:
+        return False
+    return revoked > signed
+
+
 def check_revocation(
     chain: tuple[bytes, ...] | None, *, timeout: float = 5.0
 ) -> tuple[str, str | None]:
@@ -144,5 +162,5 @@ def check_revocation(
         return "good", None
     if status is ocsp.OCSPCertStatus.REVOKED:
         when = response.revocation_time_utc
-        return "revoked", f"Revoked on {when.date().isoformat()}." if when else "Revoked."
+        return "revoked", f"Revoked on {when.isoformat()}." if when else "Revoked."
     return "unknown", "The OCSP responder does not know this certificate."

@@ -75,11 +75,21 @@ def apply_trust(
             Problem(outcome.note_code, _EXTRA_EXPLANATIONS[outcome.note_code], "informational"),
         )
     if options.check_revocation and verdict.is_intact:
-        from provenance.verify.revocation import check_revocation
+        from provenance.verify.revocation import check_revocation, revoked_after
 
         status, note = check_revocation(chain, timeout=options.revocation_timeout)
         signer = replace(signer, revocation=status, revocation_note=note)
-        if status == "revoked":
+        if (
+            status == "revoked"
+            and signer.timestamp_trusted
+            and revoked_after(note, signer.signed_at)
+        ):
+            signer = replace(
+                signer,
+                revocation_note=f"{note} That is after the trusted signing time, so the "
+                "signature stays valid.",
+            )
+        elif status == "revoked":
             verdict = Verdict.INVALID
             signer = replace(signer, trusted=False)
             problems = (

@@ -180,6 +180,16 @@ def test_unreachable_responder(pki: TestPKI) -> None:
     assert status == "unknown" and note
 
 
+def test_revoked_after_a_trusted_signing_time_keeps_the_signature() -> None:
+    from provenance.verify.revocation import revoked_after
+
+    signed = "2025-01-01T10:00:00+00:00"
+    assert revoked_after("Revoked on 2025-06-01T00:00:00+00:00.", signed)
+    assert not revoked_after("Revoked on 2024-06-01T00:00:00+00:00.", signed)
+    assert not revoked_after("Revoked.", signed)
+    assert not revoked_after("Revoked on 2025-06-01T00:00:00+00:00.", None)
+
+
 def test_no_responder_named(pki: TestPKI) -> None:
     der = serialization.Encoding.DER
     chain = (pki.leaf_cert.public_bytes(der), pki.intermediate_cert.public_bytes(der))
