@@ -143,7 +143,16 @@ def verify_file(path: Path, options: VerifyOptions | None = None) -> Report:
                 and options.sidecar is None
                 and options.find_sidecar
             ):
-                return _verify_with_found_sidecar(path, stream, kind, name, options) or report
+                found = _verify_with_found_sidecar(path, stream, kind, name, options)
+                if found is not None:
+                    return found
+            if report.verdict is Verdict.NO_CREDENTIALS and kind.sidecar_only:
+                shown = safe_filename_display(path.name + ".c2pa")
+                statement = (
+                    f"A camera RAW keeps its Content Credentials in a sidecar beside it ({shown}); "
+                    "none was found."
+                )
+                return replace(report, statements=(*report.statements, statement))
             return report
     except OSError as exc:
         return _unreadable(name, "provenance.io", f"The file cannot be read ({exc.strerror}).")

@@ -140,3 +140,4 @@ def test_raw_without_sidecar_verifies_as_no_credentials(tmp_path: Path) -> None:
     report = verify_file(raw_path, _options())
     assert report.verdict is Verdict.NO_CREDENTIALS
     assert report.format == media.CR3.mime
+    assert any("CAPTURE.CR3.c2pa" in s and "none was found" in s for s in report.statements)
