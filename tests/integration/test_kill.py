@@ -89,4 +89,4 @@ def test_sigkill_never_leaves_broken_output(tmp_path: Path, big: Path, delay: fl
         # broken output.
         assert leftover.name.startswith(("out", ".out", ".pv-")), leftover.name
         if leftover.name.startswith("."):
-            assert leftover.name.endswith(".partial")
+            assert leftover.name.endswith((".partial", ".tmp")), leftover.name
