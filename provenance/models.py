@@ -427,6 +427,64 @@ class AISummary:
     observe_notes: tuple[str, ...] = ()
 
 
+class ContentLabel(StrEnum):
+    """What the picture is, in one of five words (the report's first line).
+
+    Follows the C2PA User Experience Guidance ("content summary": captured with a
+    camera, edited, AI-generated / edited with AI, no origin information).
+    """
+
+    CAMERA_CAPTURE = "camera_capture"
+    CAMERA_CAPTURE_EDITED = "camera_capture_edited"
+    AI_EDITED = "ai_edited"
+    AI_GENERATED = "ai_generated"
+    ORIGIN_NOT_RECORDED = "origin_not_recorded"
+
+
+class Vouch(StrEnum):
+    """Who vouches for the file: the second half of the first line."""
+
+    TRUSTED = "trusted"
+    UNTRUSTED = "untrusted"  # intact, but the signer is not an identity the reader trusts
+    BROKEN = "broken"
+    NONE = "none"
+
+
+class Tone(StrEnum):
+    """How a banner should look: the worse of "what it is" and "who vouches"."""
+
+    OK = "ok"
+    NOTE = "note"
+    WARN = "warn"
+    BAD = "bad"
+
+    @property
+    def rank(self) -> int:
+        """Order for "the worse of two": ok < note < warn < bad."""
+        return _TONE_RANK[self]
+
+
+_TONE_RANK = {Tone.OK: 0, Tone.NOTE: 1, Tone.WARN: 2, Tone.BAD: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The report's first line: what the picture is, and who vouches for the file.
+
+    Texts are plain, sanitised words (renderers still escape them).  ``tone`` is
+    the worse of the two halves, so an AI-generated image signed by a trusted
+    identity is never shown as a lone green tick.
+    """
+
+    content_label: ContentLabel
+    content_text: str
+    vouched_by: Vouch
+    vouched_by_text: str
+    tone: Tone
+    #: One sentence about the *file* (not the picture): intact since signing or not.
+    file_text: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     """Everything verification learnt about one file; renderers turn it into text/JSON/HTML."""
@@ -454,3 +512,5 @@ class Report:
     sidecar: str | None = None
     #: True when that sidecar was found beside the file (not named with --sidecar).
     sidecar_found: bool = False
+    #: The first line (provenance.summary.build_summary); None until the verifier sets it.
+    summary: Summary | None = None

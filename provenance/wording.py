@@ -41,6 +41,17 @@ def action_label(action: Action) -> str:
     return ACTION_LABELS.get(action.action, action.action)
 
 
+def ai_kind(action: Action) -> str | None:
+    """'AI enhancement' (algorithmicallyEnhanced: no new content), 'AI edit', or None (by hand).
+
+    Every renderer words an ``--enhance`` edit the same way; it is never called an "AI edit".
+    """
+    if not action.ai:
+        return None
+    term = (action.digital_source_type or "").rsplit("/", 1)[-1]
+    return "AI enhancement" if term == "algorithmicallyEnhanced" else "AI edit"
+
+
 def format_date(value: str | None) -> str | None:
     """'2026-11-01T09:30:00+01:00' → '1 Nov 2026'; None when it is not a date."""
     if not value:

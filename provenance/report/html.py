@@ -23,7 +23,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from provenance import media
-from provenance.models import Action, HistoryEntry, Region, Report, Verdict
+from provenance.models import Action, ContentLabel, HistoryEntry, Region, Report, Tone, Verdict
 from provenance.report.trustwords import (
     account_words,
     identity_summary,
@@ -32,7 +32,8 @@ from provenance.report.trustwords import (
     vouched_by,
 )
 from provenance.sanitize import clean_text
-from provenance.wording import action_label, format_date, percent, tool_name
+from provenance.summary import summary_of
+from provenance.wording import action_label, ai_kind, format_date, percent, tool_name
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -51,7 +52,7 @@ BANNERS = {
     Verdict.TRUSTED: ("Trusted", "Intact, and signed by an identity you trust.", "ok", "✔"),
     Verdict.VALID_UNTRUSTED: (
         "Intact, but the signer is not trusted",
-        "Nothing changed since signing, but the name on it is a claim, not an identity.",
+        "The file is unchanged since signing, but the name on it is a claim, not an identity.",
         "warn",
         "!",
     ),
@@ -70,6 +71,9 @@ BANNERS = {
     Verdict.UNREADABLE: ("Unreadable", "This file could not be read.", "none", "?"),
 }
 
+#: Banner colour per summary tone (the worse of "what it is" and "who vouches").
+TONE_CLASSES = {Tone.OK: "ok", Tone.NOTE: "none", Tone.WARN: "warn", Tone.BAD: "bad"}
+
 _STYLE = """
 :root{color-scheme:light;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--none:#57606a}
 *{box-sizing:border-box}
@@ -82,7 +86,9 @@ overflow:hidden}
 .banner .sym{font-size:28px;font-weight:700;width:40px;height:40px;border-radius:50%;
 background:rgba(255,255,255,.25);display:flex;align-items:center;justify-content:center;
 flex:none}
+.banner .ai-sym{font-size:16px}
 .banner h1{font-size:22px;margin:0;line-height:1.2}
+.about-file{margin:2px 0 8px;color:#57606a;font-size:15px}
 .banner p{margin:2px 0 0}
 .ok{background:var(--ok)}.warn{background:var(--warn)}.bad{background:var(--bad)}
 .none{background:var(--none)}
@@ -193,13 +199,23 @@ class HtmlRenderer:
         return self._article(report)
 
     def _article(self, report: Report) -> str:
-        words, meaning, css, symbol = BANNERS[report.verdict]
+        # The banner answers what the picture is and who vouches (provenance.summary); its
+        # colour is the worse of the two, so an AI picture never gets a lone green tick.
+        summary = summary_of(report)
+        words, _meaning, _css, symbol = BANNERS[report.verdict]
+        css = TONE_CLASSES[summary.tone]
+        sym_css = "sym"
+        if summary.content_label in (ContentLabel.AI_GENERATED, ContentLabel.AI_EDITED):
+            symbol, sym_css = "AI", "sym ai-sym"
         parts = [
             f'<article><header class="banner {css}" role="status">'
-            f'<span class="sym" aria-hidden="true">{symbol}</span>'
-            f"<div><h1>{escape(words)}</h1><p>{escape(meaning)}</p></div></header>",
+            f'<span class="{sym_css}" aria-hidden="true">{symbol}</span>'
+            f'<div><h1 class="what">{_t(summary.content_text, 200)}</h1>'
+            f'<p class="who">{_t(summary.vouched_by_text, 200)}</p></div></header>',
             '<div class="body">',
-            f'<p class="file">{_t(report.file, 300)}</p>',
+            f'<p class="file">{_t(report.file, 300)} '
+            f'<span class="tag {BANNERS[report.verdict][2]}">{escape(words)}</span></p>',
+            f'<p class="about-file">{escape(summary.file_text)}</p>',
             self._pictures(report),
         ]
         if report.statements:
@@ -288,7 +304,8 @@ class HtmlRenderer:
         label = _t(action_label(action), 120)
         text = f"<strong>{label}</strong>"
         if action.ai:
-            text = f'<span class="tag bad">AI</span> {text}'
+            tag = "AI enhancement" if ai_kind(action) == "AI enhancement" else "AI"
+            text = f'<span class="tag bad">{tag}</span> {text}'
         if action.description:
             text += f": {_t(action.description, 500)}"
         tool = tool_name(action.software_agent)

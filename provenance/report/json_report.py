@@ -20,6 +20,7 @@ from provenance.models import (
     Report,
     SignerSummary,
 )
+from provenance.summary import summary_of
 from provenance.wording import action_label
 
 SCHEMA_ID = "provenance.report/1"
@@ -127,6 +128,18 @@ def _history(entry: HistoryEntry) -> dict[str, Any]:
     }
 
 
+def _summary(report: Report) -> dict[str, Any]:
+    summary = summary_of(report)
+    return {
+        "content_label": summary.content_label.value,
+        "content_text": summary.content_text,
+        "vouched_by": summary.vouched_by.value,
+        "vouched_by_text": summary.vouched_by_text,
+        "tone": summary.tone.value,
+        "file_text": summary.file_text,
+    }
+
+
 def schema_path() -> Path:
     """The JSON Schema file this output follows (shipped as package data)."""
     return Path(__file__).resolve().parent.parent / "schema" / "report.schema.json"
@@ -141,6 +154,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "exit_code": report.verdict.exit_code,
         "title": report.title,
         "format": report.format,
+        "summary": _summary(report),
         "signer": _signer(report.signer),
         "capture": _capture(report.capture),
         "ai": {

@@ -14,7 +14,7 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from provenance.models import HistoryEntry, Problem, Report, Verdict
+from provenance.models import HistoryEntry, Problem, Report, Tone, Verdict
 from provenance.report.trustwords import (
     account_words,
     identity_summary,
@@ -23,7 +23,8 @@ from provenance.report.trustwords import (
     vouched_by,
 )
 from provenance.sanitize import clean_text
-from provenance.wording import format_date, percent
+from provenance.summary import summary_of
+from provenance.wording import ai_kind, format_date, percent
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -60,6 +61,14 @@ _VERDICT_WORDS = {
 }
 
 _MAX_TREE_DEPTH = 8
+
+#: The first line's style follows the summary's tone (the worse of content and trust).
+TONE_STYLES = {
+    Tone.OK: "bold green",
+    Tone.NOTE: "bold blue",
+    Tone.WARN: "bold yellow",
+    Tone.BAD: "bold red",
+}
 
 
 def _clean(value: object, limit: int = 300) -> str:
@@ -101,7 +110,7 @@ class TextRenderer:
     def _report(self, console: Console, report: Report) -> None:
         from rich.text import Text
 
-        title, meaning, style = BANNERS[report.verdict]
+        title, _meaning, style = BANNERS[report.verdict]
         name = _clean(report.file) or "?"
         line = Text()
         line.append(title, style=style)
@@ -111,8 +120,16 @@ class TextRenderer:
             # and a path cut to the terminal width names no file.
             console.print(line, overflow="ignore", no_wrap=True, crop=False)
             return
-        console.print(line)
-        console.print(Text(meaning, style="italic" if self.color else ""))
+        # The first line answers what the picture is and who vouches; the verdict's
+        # meaning follows, worded as being about the *file* (provenance.summary).
+        summary = summary_of(report)
+        first = Text(f"{summary.content_text} · {summary.vouched_by_text}")
+        first.stylize(TONE_STYLES[summary.tone])
+        console.print(first)
+        file_line = Text(f"(verdict: {report.verdict.value}) ", style="dim" if self.color else "")
+        file_line.append(name)
+        console.print(file_line)
+        console.print(Text(summary.file_text, style="italic" if self.color else ""))
         if report.statements:
             self._heading(console, "What's real")
             for statement in report.statements:
@@ -261,7 +278,7 @@ class TextRenderer:
                     if action.action in ("c2pa.created", "c2pa.opened"):
                         continue
                     words = _clean(action.description or action.action, 120)
-                    node.add(Text(("AI: " if action.ai else "edit: ") + words))
+                    node.add(Text(f"{ai_kind(action) or 'edit'}: {words}"))
                 if depth < _MAX_TREE_DEPTH:
                     add(node, entry.history, depth + 1)
                 elif entry.history:

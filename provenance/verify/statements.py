@@ -23,7 +23,15 @@ from provenance.report.trustwords import (
     vouched_by,
 )
 from provenance.sanitize import clean_text
-from provenance.wording import action_label, format_date, percent, tool_name, where, where_regions
+from provenance.wording import (
+    action_label,
+    ai_kind,
+    format_date,
+    percent,
+    tool_name,
+    where,
+    where_regions,
+)
 
 
 def _lower_first(sentence: str) -> str:
@@ -78,17 +86,18 @@ def edit_sentence(action: Action) -> str:
     what = action.description or action_label(action)
     if not action.ai:
         return f"Edited by hand{with_tool}: {what}."
+    kind = ai_kind(action) or "AI edit"
     extent = action.extent
     if extent is None or extent.area_fraction is None:
         reason = f" ({clean_text(extent.note, max_length=160)})" if extent and extent.note else ""
-        return f"AI edit{with_tool}: {what}. How much of the image it changed is not known{reason}."
+        return f"{kind}{with_tool}: {what}. How much of the image it changed is not known{reason}."
     together = (
         " (measured for these AI edits together)"
         if extent.note and "together" in extent.note
         else ""
     )
     return (
-        f"AI edit{with_tool}: {what} — AI changed {percent(extent.area_fraction)} of the "
+        f"{kind}{with_tool}: {what} — AI changed {percent(extent.area_fraction)} of the "
         f"image{where(action)}, {_METHOD_WORDS[extent.method]}{together}."
     )
 

@@ -33,6 +33,7 @@ from provenance.models import (
 )
 from provenance.sanitize import safe_filename_display
 from provenance.store import IngredientData, ManifestData, StatusEntry, StoreData
+from provenance.summary import with_summary
 from provenance.verify.statements import build_statements
 from provenance.verify.statuscodes import explain
 
@@ -93,7 +94,7 @@ class VerifyOptions:
 def _unreadable(name: str, code: str, explanation: str, *, fmt: str | None = None) -> Report:
     problem = Problem(code=code, explanation=explanation)
     report = Report(file=name, verdict=Verdict.UNREADABLE, problems=(problem,), format=fmt)
-    return replace(report, statements=build_statements(report))
+    return with_summary(replace(report, statements=build_statements(report)))
 
 
 def verify_file(path: Path, options: VerifyOptions | None = None) -> Report:
@@ -291,7 +292,7 @@ def _verify_stream(
         )
         if options.remeasure and report.verdict.is_intact:
             report = _with_observed_extent(report, result.store, result.thumbnails)
-    return replace(report, statements=build_statements(report))
+    return with_summary(replace(report, statements=build_statements(report)))
 
 
 def _reread(

@@ -533,6 +533,7 @@ def sign_many(
 
 
 def _unreadable_report(path: Path, code: str, explanation: str) -> Report:
+    from provenance.summary import with_summary
     from provenance.verify.statements import build_statements
 
     report = Report(
@@ -540,7 +541,7 @@ def _unreadable_report(path: Path, code: str, explanation: str) -> Report:
         verdict=Verdict.UNREADABLE,
         problems=(Problem(code=code, explanation=explanation),),
     )
-    return replace(report, statements=build_statements(report))
+    return with_summary(replace(report, statements=build_statements(report)))
 
 
 def verify_many(

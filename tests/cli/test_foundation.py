@@ -105,8 +105,8 @@ def test_no_identity_gives_a_hint(home: Path, tmp_path: Path) -> None:
 def test_demo_runs_offline_with_no_setup(home: Path) -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.stderr
-    assert "TRUSTED" in result.stdout
-    assert "INVALID" in result.stdout
+    assert "(verdict: trusted)" in result.stdout
+    assert "(verdict: invalid)" in result.stdout
     assert "AI edit" in result.stdout
 
 

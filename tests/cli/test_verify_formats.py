@@ -38,7 +38,8 @@ def test_verify_text_is_plain_when_piped(
     result = runner.invoke(app, ["verify", str(signed)])
     assert result.exit_code == 10
     assert "\x1b" not in result.stdout
-    assert result.stdout.startswith("INTACT, SIGNER NOT TRUSTED")
+    assert result.stdout.startswith("Camera capture · Signed in the name of")
+    assert "(verdict: valid_untrusted)" in result.stdout
     assert "the name on it is a claim, not an identity" in result.stdout
 
 

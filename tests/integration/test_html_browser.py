@@ -88,6 +88,70 @@ def test_html_report_renders_in_chromium(tmp_path: Path) -> None:
         grey = img.convert("L")
         stat = ImageStat.Stat(grey)
         assert stat.stddev[0] > 20, "the screenshot is blank"
-        # The green "Trusted" banner is at the top: the page really rendered our CSS.
-        r, g, b = img.convert("RGB").getpixel((200, 40))
-        assert g > r and g > b
+        # An AI-edited picture gets the amber banner even from a trusted signer: the page
+        # really rendered our CSS, and the colour follows the worse of what/who.
+        r, g, b = img.convert("RGB").getpixel((380, 16))
+        assert r > b and g > b and r > 120, (r, g, b)
+
+
+def dump_dom(page: Path, profile: Path) -> str:
+    """The page's DOM after Chromium rendered it (no script runs: the CSP forbids it)."""
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("headless Chromium not installed (Debian package 'chromium')")
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--dump-dom",
+        page.resolve().as_uri(),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+    return done.stdout
+
+
+def test_ai_generated_image_from_a_trusted_signer_is_never_a_lone_green_tick(
+    tmp_path: Path,
+) -> None:
+    """Issue 14: the banner says AI-generated *and* who vouches, in amber, not green."""
+    if _chromium() is None:
+        pytest.skip("headless Chromium not installed (Debian package 'chromium')")
+    import re
+    from html import unescape
+
+    identity, root_pem = ephemeral_identity("Gen Test", "Trusted Studio")
+    root = tmp_path / "root.pem"
+    root.write_bytes(root_pem)
+    source = write_photo(tmp_path, "jpeg", width=600, height=400)
+    signed = tmp_path / "generated.jpg"
+    sign_image(
+        SignRequest(source=source, output=signed, generated=True, generator_tool="Imagen/3"),
+        identity,
+    )
+    report = verify_file(signed, VerifyOptions(trust_files=(root,), use_trust_store=False))
+    assert report.verdict.value == "trusted"
+    page = tmp_path / "report.html"
+    page.write_text(renderer_for("html").render([report]), encoding="utf-8")
+
+    dom = dump_dom(page, tmp_path / "dom-profile")
+    banner = re.search(r'<header class="banner (\w+)"[^>]*>(.*?)</header>', dom, re.S)
+    assert banner is not None, dom[:500]
+    words = unescape(re.sub(r"<[^>]+>", " ", banner.group(2)))
+    words = " ".join(words.split())
+    assert "AI-generated" in words
+    assert "Trusted Studio" in words and "an identity you trust" in words
+    assert banner.group(1) != "ok"  # never the green class
+    assert "✔" not in words
+
+    shot = screenshot(page, tmp_path / "shot.png")
+    from PIL import Image
+
+    with Image.open(shot) as img:
+        r, g, b = img.convert("RGB").getpixel((380, 16))
+    assert not (g > r and g > b), f"banner is green: {(r, g, b)}"

@@ -182,6 +182,7 @@ def test_text_report_without_colour_is_plain_and_width_aware(signed: Signed) -> 
     text = renderer_for("text", color=False, width=60).render([signed.verify(signed.edited)])
     assert "\x1b" not in text
     assert max(len(line) for line in text.splitlines()) <= 60
-    assert text.startswith("TRUSTED")
+    assert text.startswith("AI-edited — about")
+    assert "(verdict: trusted)" in text
     quiet = renderer_for("text", quiet=True).render([signed.verify(signed.tampered)])
     assert quiet.count("\n") == 1 and quiet.startswith("INVALID")

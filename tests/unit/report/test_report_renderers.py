@@ -136,14 +136,20 @@ def test_every_verdict_has_words_in_text_and_html(verdict: Verdict) -> None:
     report = _report(verdict)
     text = renderer_for("text").render([report])
     page = renderer_for("html").render([report])
-    assert text.split("\n", 1)[0].split("  ")[0] in {
+    lines = text.split("\n")
+    assert lines
+    # Line one: what the picture is and who vouches; line two: the file and its verdict.
+    assert " · " in lines[0]
+    assert f"(verdict: {verdict.value})" in text
+    assert '<h1 class="what">' in page
+    quiet = renderer_for("text", quiet=True).render([report])
+    assert quiet.split("  ")[0] in {
         "TRUSTED",
         "INTACT, SIGNER NOT TRUSTED",
         "INVALID",
         "NO CONTENT CREDENTIALS",
         "UNREADABLE",
     }
-    assert "<h1>" in page
 
 
 def test_text_shows_history_as_a_tree_and_quiet_is_one_line() -> None:
