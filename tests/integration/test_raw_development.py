@@ -16,7 +16,7 @@ import pytest
 from fixtures import raw as raw_fixtures
 from provenance import media, samples
 from provenance.errors import InputError
-from provenance.models import Verdict
+from provenance.models import ChangeKind, Extent, Verdict
 from provenance.sign import SignRequest, sign_image
 from provenance.verify import VerifyOptions, verify_file
 from tests.raw_sidecar import sign_raw_with_sidecar
@@ -70,8 +70,7 @@ def test_developed_jpeg_shows_the_raw_capture_and_a_tone_only_change(
     assert development.action == "c2pa.color_adjustments"
     assert development.extent is not None and development.extent.area_fraction is not None
     assert development.extent.area_fraction <= 0.03, "a development is not a change of content"
-    content = [c for c in getattr(development.extent, "changes", ()) if c.kind == "content"]
-    assert all(c.area_fraction <= 0.03 for c in content)
+    _assert_tone_not_content(development.extent)
 
     report = verify_file(output, _options(root_pem_file))
     assert report.verdict is Verdict.TRUSTED
@@ -85,6 +84,17 @@ def test_developed_jpeg_shows_the_raw_capture_and_a_tone_only_change(
         raw_fixtures.MODEL,
     )
     assert parent.capture.lens == raw_fixtures.LENS
+    (read_back,) = [a for a in report.actions if a.action == "c2pa.color_adjustments"]
+    assert read_back.extent is not None
+    _assert_tone_not_content(read_back.extent)
+
+
+def _assert_tone_not_content(extent: Extent) -> None:
+    """A development reads as a tone change over (nearly) the whole picture, not content."""
+    content = extent.change(ChangeKind.CONTENT)
+    assert content is None or (content.area_fraction or 0.0) <= 0.03, content
+    tone = extent.change(ChangeKind.TONE)
+    assert tone is not None and (tone.area_fraction or 0.0) >= 0.6, extent
 
 
 def test_cropped_development_is_not_measured(tmp_path: Path, dev_identity) -> None:
