@@ -42,6 +42,12 @@ def watch(
         Path | None,
         typer.Option("--from-map", help="CSV of name,parent: frames edited from a parent."),
     ] = None,
+    recipe: Annotated[
+        Path | None,
+        typer.Option(
+            "--recipe", help="Recipe whose defaults (and per-name entries) apply to frames."
+        ),
+    ] = None,
     edit: Annotated[
         list[str] | None, typer.Option("--edit", help="A hand edit applied to every frame.")
     ] = None,
@@ -65,10 +71,15 @@ def watch(
             "--out-dir must be outside the watched folder (its outputs would be signed again).",
             code=2,
         )
+    if recipe is not None and (edit or from_map is not None):
+        fail(
+            "with --recipe, put edits and parents in the recipe (not --edit / --from-map).", code=2
+        )
     parents = _read_parent_map(from_map) if from_map is not None else {}
     edits = tuple(EditSpec(EditKind.EDIT, text) for text in edit or [])
 
     def go() -> None:
+        from provenance.sign.recipe import load_frame_recipe
         from provenance.sign.warm import WarmPool
         from provenance.sign.watch import WatchEventKind, watch_folder
 
@@ -88,7 +99,23 @@ def watch(
         previous = signal.signal(signal.SIGINT, ask_stop)
         signal.signal(signal.SIGTERM, ask_stop)
 
+        from_recipe = (
+            load_frame_recipe(recipe, out_dir=out_dir, training=settings.training)
+            if recipe is not None
+            else None
+        )
+
         def request_for(path: Path) -> SignRequest:
+            if from_recipe is not None:
+                from dataclasses import replace
+
+                return replace(
+                    from_recipe(path),
+                    tsa_url=settings.tsa_url,
+                    force=force,
+                    max_bytes=settings.max_file_bytes,
+                    max_pixels=settings.max_pixels,
+                )
             return SignRequest(
                 source=path,
                 output=out_dir / path.name,

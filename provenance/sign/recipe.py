@@ -15,7 +15,7 @@ is how a photographer ends up publishing where they live.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,47 @@ def load_recipe(
         raise InputError(f"Cannot read the recipe {path} as UTF-8 text.") from exc
     data = _decode(text, path)
     return parse_recipe(data, base=path.parent, out_dir=out_dir, training=training, name=path.name)
+
+
+def load_frame_recipe(
+    path: Path,
+    *,
+    out_dir: Path,
+    training: TrainingPreference | None = TrainingPreference.NOT_ALLOWED,
+) -> Callable[[Path], SignRequest]:
+    """A recipe for tethered capture: a function from each new frame to its request.
+
+    The recipe's ``defaults`` apply to every frame; a ``files`` entry whose source
+    has the frame's name adds to them (its ``from``, ``edits``, ...).  The recipe
+    is read and checked once, now; each frame is checked when it arrives.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read the recipe {path} as UTF-8 text.") from exc
+    data = _decode(text, path)
+    parse_recipe(
+        {k: v for k, v in data.items() if k != "files"} | {"files": [{"source": "frame.jpg"}]},
+        base=path.parent,
+        out_dir=out_dir,
+        training=training,
+        name=path.name,
+    )
+    entries: dict[str, Mapping[str, Any]] = {}
+    for entry in data.get("files") or []:
+        if isinstance(entry, Mapping) and isinstance(entry.get("source"), str):
+            entries[Path(entry["source"]).name] = entry
+
+    def request_for(frame: Path) -> SignRequest:
+        entry = {**entries.get(frame.name, {}), "source": str(frame.absolute())}
+        entry.pop("output", None)
+        recipe = {"defaults": data.get("defaults", {}), "files": [entry]}
+        (request,) = parse_recipe(
+            recipe, base=path.parent, out_dir=out_dir, training=training, name=path.name
+        )
+        return request
+
+    return request_for
 
 
 def _decode(text: str, path: Path) -> Mapping[str, Any]:

@@ -99,3 +99,27 @@ def test_partial_and_hidden_names_are_not_wanted() -> None:
     assert wanted(Path("IMG_1.JPG")) and wanted(Path("a.dng"))
     for name in (".IMG_1.jpg", "IMG_1.jpg.part", "IMG_1.jpg.tmp", "x.jpg~", "notes.txt"):
         assert not wanted(Path(name))
+
+
+def test_a_recipe_applies_to_every_frame(identity_home: Path, photo: Path, tmp_path: Path) -> None:
+    in_dir, out_dir = tmp_path / "tether", tmp_path / "signed"
+    in_dir.mkdir()
+    recipe = tmp_path / "frames.toml"
+    recipe.write_text(
+        '[defaults]\nedits = [{ kind = "edit", description = "Studio grade" }]\n'
+        '[[files]]\nsource = "IMG_0002.jpg"\n'
+        'edits = [{ kind = "enhance", description = "Denoised", tool = "Denoiser/1" }]\n'
+    )
+    shutil.copy(photo, in_dir / "IMG_0001.jpg")
+    shutil.copy(photo, in_dir / "IMG_0002.jpg")
+    process = _start(in_dir, out_dir, "--recipe", str(recipe))
+    try:
+        _wait_for(
+            lambda: (out_dir / "IMG_0002.jpg").exists() and (out_dir / "IMG_0001.jpg").exists(), 90
+        )
+    finally:
+        _stop(process)
+    first = verify_file(out_dir / "IMG_0001.jpg", VerifyOptions(use_trust_store=False))
+    second = verify_file(out_dir / "IMG_0002.jpg", VerifyOptions(use_trust_store=False))
+    assert any(a.description == "Studio grade" for a in first.actions)
+    assert any(a.description == "Denoised" for a in second.actions)
