@@ -107,9 +107,11 @@ _TIFF_RAW_BY_EXTENSION = {
     ".pef": PEF,
 }
 #: What the error hints name: exactly the formats that sign and verify here.
+#: (PEF is recognised but left out: its large preview is in the maker note, which only
+#: the optional LibRaw decoder reads; docs/formats.md.)
 SUPPORTED_TEXT = (
-    "JPEG, PNG, WebP, TIFF, GIF, HEIC/HEIF, AVIF, "
-    "and camera RAW (DNG, CR3, CR2, NEF, ARW, ORF, RAF, RW2, PEF; signed with --sidecar)"
+    "JPEG, PNG, WebP, TIFF, GIF, HEIC/HEIF, AVIF, DNG, "
+    "and with --sidecar the camera RAWs CR3, CR2, NEF, ARW, ORF, RAF and RW2"
 )
 #: What can be decoded to pixels (for thumbnails, measurement, masks).
 DECODABLE_TEXT = "JPEG, PNG, WebP, TIFF, GIF, HEIC/HEIF, AVIF or camera RAW"
