@@ -187,9 +187,12 @@ def _command() -> list[str]:
     return [sys.executable, "-c", "from provenance_cli.app import main; main()"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartServer]:
-    """Start ``provenance serve`` with extra arguments; stopped when the test module ends."""
+    """Start ``provenance serve`` with extra arguments; stopped when the session ends.
+
+    Servers with the same arguments are shared by every test that asks for them.
+    """
     started: list[Server] = []
     running: dict[object, Server] = {}
     tmp_path = tmp_path_factory.mktemp("servers")

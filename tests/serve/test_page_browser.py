@@ -91,7 +91,7 @@ def _shots(tmp_path: Path) -> Path:
 def test_drop_two_files_read_verdicts_compare_and_download(
     browser: Any, start_server: StartServer, samples: Samples, tmp_path: Path
 ) -> None:
-    server = start_server("--trust", str(samples.root))
+    server = start_server(*samples.main_server_args())
     context = browser.new_context(viewport={"width": 1000, "height": 1200}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(60_000)
