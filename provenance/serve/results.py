@@ -80,6 +80,8 @@ class Row:
     article: str
     compare: Compare | None
     policy: PolicyResult | None = None
+    #: The report's first line (what the picture is), when the report has one.
+    summary: str = ""
 
 
 def ai_share(report: Report) -> str:
@@ -97,6 +99,19 @@ def ai_share(report: Report) -> str:
     if report.verdict in (Verdict.NO_CREDENTIALS, Verdict.UNREADABLE):
         return "not known"
     return "no AI declared"
+
+
+def first_line(report: Report) -> str:
+    """The report's first-line summary ("what the picture is"), sanitised; "" when it has none.
+
+    Read by name so the page follows the report model as it grows (DESIGN.md, wave 2
+    ``summary.content_text``) without depending on a field that may not be there.
+    """
+    from provenance.sanitize import clean_text
+
+    summary = getattr(report, "summary", None)
+    text = getattr(summary, "content_text", None) if summary is not None else None
+    return clean_text(text, max_length=300) or ""
 
 
 def _signer(report: Report) -> str:
@@ -172,6 +187,7 @@ def rows(reports: Sequence[Report], results: Sequence[PolicyResult] | None = Non
                 article=renderer.article(report),
                 compare=compare_pictures(report),
                 policy=results[index] if results is not None else None,
+                summary=first_line(report),
             )
         )
     return out

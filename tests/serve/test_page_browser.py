@@ -119,8 +119,11 @@ def test_drop_two_files_read_verdicts_compare_and_download(
     assert "changed by AI" in share and "%" in share
     fraction = float(rows.nth(0).get_attribute("data-ai-fraction") or "nan")
     assert 0.02 < fraction < 0.6
-    # The report block is the HTML report's own article.
+    # The report block is the HTML report's own article; the table repeats its first line.
     assert page.locator("#file-1 article .banner").count() == 1
+    first_line = rows.nth(0).locator(".first-line")
+    if first_line.count():  # the report model has a first-line summary
+        assert "AI" in first_line.inner_text()
 
     _shot = _shots(tmp_path) / "serve-after-drop.png"
     page.screenshot(path=str(_shot), full_page=True)
