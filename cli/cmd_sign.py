@@ -129,6 +129,12 @@ def sign(
             "--ai-input", help="A reference image given to the AI tool: inputTo. Repeatable."
         ),
     ] = None,
+    allow_outside: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outside", help="Let a recipe write outputs outside --out-dir (or its folder)."
+        ),
+    ] = False,
     no_agent: Annotated[
         bool,
         typer.Option("--no-agent", help="Unlock the key here even if an agent is running."),
@@ -242,7 +248,9 @@ def sign(
             for photo in photos
         ]
         if recipe is not None:
-            requests += load_recipe(recipe, out_dir=out_dir, training=training)
+            requests += load_recipe(
+                recipe, out_dir=out_dir, training=training, allow_outside=allow_outside
+            )
         requests = [
             replace(
                 r,
@@ -257,7 +265,9 @@ def sign(
             for r in requests
         ]
         if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
+            from provenance.outputs import make_folder
+
+            make_folder(out_dir)
         code = None if no_agent else _sign_with_agent(requests, home)
         if code is None:
             code = _sign_all(requests, home, passphrase(), jobs)

@@ -61,6 +61,7 @@ def load_recipe(
     *,
     out_dir: Path | None = None,
     training: TrainingPreference | None = TrainingPreference.NOT_ALLOWED,
+    allow_outside: bool = False,
 ) -> tuple[SignRequest, ...]:
     """Read a recipe file (``.toml`` or ``.json``) into sign requests.
 
@@ -79,7 +80,14 @@ def load_recipe(
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"Cannot read the recipe {path} as UTF-8 text.") from exc
     data = _decode(text, path)
-    return parse_recipe(data, base=path.parent, out_dir=out_dir, training=training, name=path.name)
+    return parse_recipe(
+        data,
+        base=path.parent,
+        out_dir=out_dir,
+        training=training,
+        name=path.name,
+        allow_outside=allow_outside,
+    )
 
 
 def load_frame_recipe(
@@ -150,11 +158,15 @@ def parse_recipe(
     out_dir: Path | None = None,
     training: TrainingPreference | None = TrainingPreference.NOT_ALLOWED,
     name: str = "recipe",
+    allow_outside: bool = False,
 ) -> tuple[SignRequest, ...]:
-    """A decoded recipe → sign requests (pure: no file is opened or checked here).
+    """A decoded recipe → sign requests (no file is opened here).
 
     ``base`` is the folder relative paths start from; outputs start from
-    ``out_dir`` when given.
+    ``out_dir`` when given.  Every output must stay inside ``out_dir`` (or, without
+    one, inside the recipe's folder ``base``) unless ``allow_outside``: a recipe is
+    often someone else's file, and an absolute or ``../`` output must not replace
+    a file elsewhere (issue 22).  Symbolic links are resolved for that check.
     """
     _no_unknown(data, _TOP_KEYS, name)
     defaults = data.get("defaults", {})
@@ -181,6 +193,8 @@ def parse_recipe(
             raise InputError(f"{where} must be a table/object.")
         _no_unknown(entry, _FILE_KEYS, where)
         request = _request({**defaults, **entry}, where, base, out_dir, training)
+        if not allow_outside:
+            _confine(request, out_dir if out_dir is not None else base, where, out_dir is not None)
         if request.output in outputs.values():
             raise InputError(f"{where}: the output {request.output} is used twice.")
         outputs[str(entry.get("output") or request.output.name)] = request.output
@@ -192,6 +206,20 @@ def parse_recipe(
         if isinstance(parent_text, str) and parent_text.strip() in outputs:
             requests[index] = replace(requests[index], parent=outputs[parent_text.strip()])
     return tuple(requests)
+
+
+def _confine(request: SignRequest, root: Path, where: str, is_out_dir: bool) -> None:
+    """Refuse an output outside ``root`` (a sidecar beside its input writes no image)."""
+    if request.sidecar and request.output == request.source:
+        return
+    inside = root.resolve()
+    target = request.output.parent.resolve() / request.output.name
+    if target == inside or not target.is_relative_to(inside):
+        folder = "--out-dir" if is_out_dir else "the recipe's folder"
+        raise InputError(
+            f"{where}: the output {request.output} is outside {folder} ({root}).",
+            hint="Give outputs inside it, or pass --allow-outside if you mean it.",
+        )
 
 
 def _no_unknown(table: Mapping[str, Any], known: frozenset[str], where: str) -> None:

@@ -159,11 +159,21 @@ class _LazyIdentity:
     outputs are all up to date never pays it.
     """
 
-    __slots__ = ("_args", "_identity")
+    __slots__ = ("_args", "_identity", "_signer")
 
     def __init__(self, args: tuple[Path, bytes]) -> None:
         self._args = args
         self._identity: Any = None
+        self._signer: tuple[str | None, str | None] | None = None
+
+    def signer(self) -> tuple[str | None, str | None]:
+        """(name, organization) of the stored certificate, read without unlocking the key."""
+        if self._signer is None:
+            from provenance.identity.keys import describe_identity
+
+            info = describe_identity(self._args[0])
+            self._signer = (info.name, info.organization)
+        return self._signer
 
     def get(self) -> Any:
         if self._identity is None:
@@ -180,8 +190,15 @@ def _sign_init(args: tuple[Path, bytes]) -> Any:
     return _LazyIdentity(args)
 
 
-def _output_up_to_date(request: SignRequest) -> bool:
-    """An existing output is kept when it is newer than its inputs and verifies as ours."""
+def _output_up_to_date(
+    request: SignRequest, signer: tuple[str | None, str | None] | None = None
+) -> bool:
+    """An existing output is kept when it is newer than its inputs and verifies as ours.
+
+    Ours: intact, its title is its own file name (what we write), and, when
+    ``signer`` is given, signed by the stored identity (name and organization).
+    Anything else at the output path is somebody's file, never skipped as done.
+    """
     from provenance.verify.verifier import VerifyOptions, verify_file
 
     try:
@@ -196,24 +213,41 @@ def _output_up_to_date(request: SignRequest) -> bool:
         request.output,
         VerifyOptions(use_trust_store=False, want_thumbnails=False, remeasure=False),
     )
-    return report.verdict.is_intact and report.title == request.output.name
+    if not (report.verdict.is_intact and report.title == request.output.name):
+        return False
+    if signer is None:
+        return True
+    return report.signer is not None and (report.signer.name, report.signer.organization) == signer
 
 
 def _sign_run(identity: _LazyIdentity, request: SignRequest) -> tuple[EventKind, str | None]:
-    """Sign one request in a worker: skip an up-to-date output, replace a stale one."""
+    """Sign one request in a worker: skip our own up-to-date output; replace others only with force.
+
+    Resuming skips only outputs this identity signed and that still verify
+    (:func:`_output_up_to_date`); any other existing file — stale, foreign, or not
+    an image at all — is replaced only with ``force``, as for one file.
+    """
     from provenance.sign.orchestrator import sign_image
 
     output = request.output
-    if output.exists():
+    if os.path.lexists(output):
         try:
             same = output.samefile(request.source)
         except OSError:
             same = False
         # Never "resume" onto the input: sign_image refuses that with a clear message.
-        if not same:
-            if not request.force and _output_up_to_date(request):
+        if not same and not request.force:
+            try:
+                ours = _output_up_to_date(request, identity.signer())
+            except ProvenanceError:
+                ours = False
+            if ours:
                 return EventKind.SKIPPED, "already signed and verified"
-            request = replace(request, force=True)
+            return (
+                EventKind.FAILED,
+                f"{output.name} already exists and is not an up-to-date output signed "
+                "by you; use --force to replace it",
+            )
     signing_identity = identity.get()  # a KeyProblem here stops the batch (see _worker_main)
     try:
         result = sign_image(request, signing_identity)
@@ -458,16 +492,6 @@ class _Pool:
 # --------------------------------------------------------------------------- public API
 
 
-def _clean_partials(outputs: Sequence[Path]) -> None:
-    """Remove temp files an interrupted earlier run left beside our outputs."""
-    for output in outputs:
-        try:
-            for stale in output.parent.glob(f".{output.name}.*.partial"):
-                stale.unlink(missing_ok=True)
-        except OSError:
-            continue  # a folder we cannot list is reported when its file is signed
-
-
 def sign_many(
     requests: Sequence[SignRequest],
     *,
@@ -503,7 +527,6 @@ def sign_many(
             continue
         seen[key] = index
         runnable.append(index)
-    _clean_partials([requests[i].output for i in runnable])
 
     def on_start(slot: int) -> None:
         emit(BatchEvent(EventKind.STARTED, requests[runnable[slot]].source))

@@ -148,3 +148,60 @@ def test_signed_line_does_not_pass_escape_sequences(identity_home: Path, tmp_pat
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "signed:" in result.output
+
+
+def test_batch_into_a_folder_with_an_unrelated_file_needs_force(
+    identity_home: Path, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    photos = [write_photo(src, name=f"p{i}.jpg", width=200, height=150, seed=i) for i in range(2)]
+    out = tmp_path / "deliver"
+    out.mkdir()
+    (out / "p0.jpg").write_bytes(b"the client's own file")
+    result = _run("sign", *map(str, photos), "--out-dir", str(out))
+    assert result.exit_code == 1, result.output
+    assert (out / "p0.jpg").read_bytes() == b"the client's own file"
+    assert "--force" in result.output
+    # Resume without force: our own verified output is skipped, the foreign one still refused.
+    result = _run("sign", *map(str, photos), "--out-dir", str(out))
+    assert result.exit_code == 1 and (out / "p0.jpg").read_bytes() == b"the client's own file"
+    result = _run("sign", *map(str, photos), "--out-dir", str(out), "--force")
+    assert result.exit_code == 0, result.output
+    assert (out / "p0.jpg").read_bytes() != b"the client's own file"
+
+
+def test_resume_does_not_skip_a_file_someone_else_signed(
+    identity_home: Path, tmp_path: Path
+) -> None:
+    from provenance.identity.keys import ephemeral_identity
+
+    src = tmp_path / "src"
+    src.mkdir()
+    photos = [write_photo(src, name=f"p{i}.jpg", width=200, height=150, seed=i) for i in range(2)]
+    out = tmp_path / "deliver"
+    out.mkdir()
+    stranger, _ = ephemeral_identity("Mallory", "Elsewhere")
+    sign_image(SignRequest(photos[0], out / "p0.jpg"), stranger)  # same title, other signer
+    before = _sha(out / "p0.jpg")
+    result = _run("sign", *map(str, photos), "--out-dir", str(out))
+    assert result.exit_code == 1 and _sha(out / "p0.jpg") == before
+
+
+def test_recipe_output_outside_out_dir_is_refused(identity_home: Path, tmp_path: Path) -> None:
+    src = write_photo(tmp_path, "jpeg", width=200, height=150)
+    victim = tmp_path / "config.cfg"
+    victim.write_text("precious")
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(
+        f'[[files]]\nsource = "{src}"\noutput = "{victim}"\n'
+        f'[[files]]\nsource = "{src}"\noutput = "../escape.jpg"\n'
+    )
+    out = tmp_path / "deliver"
+    result = _run("sign", "--recipe", str(recipe), "--out-dir", str(out), "--force")
+    assert result.exit_code != 0 and "outside --out-dir" in result.output
+    assert victim.read_text() == "precious"
+    recipe.write_text(f'[[files]]\nsource = "{src}"\noutput = "{tmp_path / "elsewhere.jpg"}"\n')
+    result = _run("sign", "--recipe", str(recipe), "--out-dir", str(out), "--allow-outside")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "elsewhere.jpg").exists()

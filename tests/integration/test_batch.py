@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -62,15 +63,23 @@ def test_sign_many_parallel_resume_and_failure(
     assert {r.source: _digest(r.source) for r in requests} == before
     assert not (out / "broken.jpg").exists()
 
-    # Resume: finished outputs are skipped; a damaged one and a left-over temp are redone/cleaned.
+    # Resume: our finished outputs are skipped.  A damaged one is no longer
+    # recognisably ours, so it is replaced only with force (issue 22), and a file
+    # that merely looks like an old temp name is the user's: never deleted.
     damaged = requests[2].output
     damaged.write_bytes(damaged.read_bytes()[:5000])
     leftover = out / ".p3.jpg.deadbeef.partial"
     leftover.write_bytes(b"half")
     again = sign_many(requests, home=identity_home, passphrase=PASSPHRASE.encode(), jobs=2)
-    assert (again.done, again.skipped, again.failed) == (1, 5, 1)
+    assert (again.done, again.skipped, again.failed) == (0, 5, 2)
+    refused = next(o for o in again.outcomes if o.source == requests[2].source)
+    assert "--force" in (refused.message or "")
+    assert len(damaged.read_bytes()) == 5000
+    forced = [replace(r, force=True) if r is requests[2] else r for r in requests]
+    third = sign_many(forced, home=identity_home, passphrase=PASSPHRASE.encode(), jobs=2)
+    assert (third.done, third.skipped, third.failed) == (1, 5, 1)
     assert verify_file(damaged, OPTIONS).verdict.is_intact
-    assert not leftover.exists()
+    assert leftover.read_bytes() == b"half"
 
 
 def test_sign_many_wrong_passphrase(
