@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from provenance_cli._common import err, fail, guarded, passphrase, run, secret
+from provenance_cli._common import err, fail, guarded, passphrase, plan_outputs, run, secret
 
 if TYPE_CHECKING:
     from provenance.identity.certprofile import Finding
@@ -167,13 +167,17 @@ def csr(
         alg = SigningAlgorithm(algorithm.lower())
     except ValueError:
         fail(f"unknown algorithm {algorithm!r}.", "Use one of: " + ", ".join(SigningAlgorithm))
+    # Checked before a key is made: missing folder, existing file without --force, a symlink.
+    (csr_plan,) = plan_outputs([(output, "request file")], force=force)
 
     def go() -> None:
         info = create_csr(
             home_dir(), name, org, passphrase(confirm=True), email=email, algorithm=alg, force=force
         )
-        if output is not None:
-            output.write_bytes(info.csr_pem)
+        if csr_plan is not None:
+            from provenance.outputs import write_output
+
+            write_output(csr_plan, info.csr_pem)
         if fmt == "json":
             data = {
                 "algorithm": info.algorithm.value,

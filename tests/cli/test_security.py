@@ -205,3 +205,18 @@ def test_recipe_output_outside_out_dir_is_refused(identity_home: Path, tmp_path:
     result = _run("sign", "--recipe", str(recipe), "--out-dir", str(out), "--allow-outside")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "elsewhere.jpg").exists()
+
+
+def test_keys_csr_copy_does_not_follow_a_planted_symlink(home: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim.cfg"
+    victim.write_text("precious")
+    link = tmp_path / "request.csr"
+    link.symlink_to(victim)
+    args = ["keys", "csr", "--name", "Jane", "--org", "Studio", "-o", str(link)]
+    result = _run(*args)
+    assert result.exit_code == 2 and "already exists" in result.output
+    assert not (home / "identity").exists()  # refused before a key was made
+    result = _run(*args, "--force")
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "precious"
+    assert not link.is_symlink() and "CERTIFICATE REQUEST" in link.read_text()
