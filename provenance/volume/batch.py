@@ -190,44 +190,15 @@ def _sign_init(args: tuple[Path, bytes]) -> Any:
     return _LazyIdentity(args)
 
 
-def _output_up_to_date(
-    request: SignRequest, signer: tuple[str | None, str | None] | None = None
-) -> bool:
-    """An existing output is kept when it is newer than its inputs and verifies as ours.
-
-    Ours: intact, its title is its own file name (what we write), and, when
-    ``signer`` is given, signed by the stored identity (name and organization).
-    Anything else at the output path is somebody's file, never skipped as done.
-    """
-    from provenance.verify.verifier import VerifyOptions, verify_file
-
-    try:
-        out_time = request.output.stat().st_mtime_ns
-        if out_time < request.source.stat().st_mtime_ns:
-            return False
-        if request.parent is not None and out_time < request.parent.stat().st_mtime_ns:
-            return False
-    except OSError:
-        return False
-    report = verify_file(
-        request.output,
-        VerifyOptions(use_trust_store=False, want_thumbnails=False, remeasure=False),
-    )
-    if not (report.verdict.is_intact and report.title == request.output.name):
-        return False
-    if signer is None:
-        return True
-    return report.signer is not None and (report.signer.name, report.signer.organization) == signer
-
-
 def _sign_run(identity: _LazyIdentity, request: SignRequest) -> tuple[EventKind, str | None]:
     """Sign one request in a worker: skip our own up-to-date output; replace others only with force.
 
     Resuming skips only outputs this identity signed and that still verify
-    (:func:`_output_up_to_date`); any other existing file — stale, foreign, or not
+    (:func:`provenance.volume.resume.is_our_output`); any other existing file — stale, foreign, or not
     an image at all — is replaced only with ``force``, as for one file.
     """
     from provenance.sign.orchestrator import sign_image
+    from provenance.volume.resume import is_our_output
 
     output = request.output
     if os.path.lexists(output):
@@ -238,7 +209,7 @@ def _sign_run(identity: _LazyIdentity, request: SignRequest) -> tuple[EventKind,
         # Never "resume" onto the input: sign_image refuses that with a clear message.
         if not same and not request.force:
             try:
-                ours = _output_up_to_date(request, identity.signer())
+                ours = is_our_output(request, identity.signer())
             except ProvenanceError:
                 ours = False
             if ours:
