@@ -209,6 +209,8 @@ class Change:
     strength: float | None = None
     strength_label: str | None = None
     regions: tuple[Region, ...] = ()
+    #: For detail: "smoothed" (texture weaker) or "sharpened" (stronger: sharpening, grain).
+    direction: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,6 +174,7 @@ def _kind_changes(
             continue
         seen.add(kind)
         label = item.get("strength_label")
+        direction = item.get("direction")
         out.append(
             Change(
                 kind=kind,
@@ -181,6 +182,7 @@ def _kind_changes(
                 strength=_fraction(item.get("strength")),
                 strength_label=label if label in _STRENGTH_LABELS else None,
                 regions=tuple(rectangles.get(kind, ())),
+                direction=direction if direction in ("smoothed", "sharpened") else None,
             )
         )
     return tuple(out)

@@ -197,6 +197,11 @@ def to_changes(measurement: Measurement, *, max_regions: int = 48) -> tuple[Chan
                 strength=strength,
                 strength_label=strength_label(strength),
                 regions=cover_rectangles(mask, max_rectangles=max_regions),
+                direction=(
+                    ("smoothed" if measurement.detail_direction < 0 else "sharpened")
+                    if kind is ChangeKind.DETAIL
+                    else None
+                ),
             )
         )
     return tuple(changes)

@@ -17,6 +17,7 @@ from provenance.models import (
     Extent,
     HistoryEntry,
     Identity,
+    KindAreas,
     Report,
     SignerSummary,
 )
@@ -87,6 +88,12 @@ def _capture(capture: CaptureFacts | None) -> dict[str, Any] | None:
     return out
 
 
+def _kinds(areas: KindAreas | None) -> dict[str, float | None] | None:
+    if areas is None:
+        return None
+    return {"content": areas.content, "detail": areas.detail, "tone": areas.tone}
+
+
 def _extent(extent: Extent | None) -> dict[str, Any] | None:
     if extent is None:
         return None
@@ -99,6 +106,19 @@ def _extent(extent: Extent | None) -> dict[str, Any] | None:
         "magnitude": extent.magnitude,
         "measured_area_fraction": extent.measured_area_fraction,
         "note": extent.note,
+        "changes": [
+            {
+                "kind": c.kind.value,
+                "area_fraction": c.area_fraction,
+                "strength": c.strength,
+                "strength_label": c.strength_label,
+                "direction": c.direction,
+                "regions": [
+                    {"x": r.x, "y": r.y, "width": r.width, "height": r.height} for r in c.regions
+                ],
+            }
+            for c in extent.changes
+        ],
     }
 
 
@@ -165,6 +185,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "observed_area_fraction": report.ai.observed_area_fraction,
             "consistent": report.ai.consistent,
             "undeclared_area_fraction": report.ai.undeclared_area_fraction,
+            "by_kind": _kinds(report.ai.by_kind),
+            "observed_by_kind": _kinds(report.ai.observed_by_kind),
+            "observe_notes": list(report.ai.observe_notes),
             "signals": [
                 {
                     "signal": s.kind.value,

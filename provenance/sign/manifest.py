@@ -128,6 +128,7 @@ def extent_parameters(extent: Extent) -> dict[str, Any]:
                 "area_fraction": change.area_fraction,
                 **({"strength": change.strength} if change.strength is not None else {}),
                 **({"strength_label": change.strength_label} if change.strength_label else {}),
+                **({"direction": change.direction} if change.direction else {}),
             }
             for change in extent.changes
         ]

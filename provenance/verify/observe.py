@@ -22,7 +22,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from provenance import media
-from provenance.models import Action, Problem, Region, Relationship, Report
+from provenance.models import (
+    Action,
+    Extent,
+    ExtentMethod,
+    KindAreas,
+    Problem,
+    Region,
+    Relationship,
+    Report,
+)
 from provenance.store import ManifestData, StoreData
 from provenance.wording import percent
 
@@ -30,8 +39,10 @@ __all__ = [
     "DILATE_FRACTION",
     "UNDECLARED_CODE",
     "UNDECLARED_TOLERANCE",
+    "agrees",
     "compare_masks",
     "judge",
+    "judge_kinds",
     "observe_extent",
 ]
 
@@ -65,6 +76,21 @@ def _grow(region: Region, amount: float) -> Region:
 
 def _content_edits(actions: tuple[Action, ...]) -> list[Action]:
     return [a for a in actions if a.action not in _NOT_CONTENT]
+
+
+def _extent_regions(extent: Extent) -> tuple[Region, ...]:
+    """The finest regions an extent has: its content/detail rectangles, else its boxes."""
+    if extent.method is ExtentMethod.MEASURED and extent.changes:
+        return (
+            tuple(
+                r
+                for c in extent.changes
+                if c.kind.value in ("content", "detail")
+                for r in c.regions
+            )
+            or extent.regions
+        )
+    return extent.regions
 
 
 def compare_masks(
@@ -103,7 +129,8 @@ def observe_extent(report: Report, store: StoreData, thumbnails: Mapping[str, by
     by pixel), or when the image is AI-generated as a whole.
     """
     from provenance.extent.align import GeometryMismatch
-    from provenance.extent.measure import changed_mask
+    from provenance.extent.detail import load_plane
+    from provenance.extent.measure import measure_kinds
 
     active = store.active
     if active is None or report.ai.generated:
@@ -117,12 +144,114 @@ def observe_extent(report: Report, store: StoreData, thumbnails: Mapping[str, by
     parent = media.decode_thumbnail(parent_data)
     if edited is None or parent is None:
         return report
+    # The detail planes are the thumbnails themselves, with their JPEG floor.
+    planes = [
+        load_plane(data, max_pixels=media.THUMBNAIL_MAX_PIXELS, max_side=media.THUMBNAIL_SIDE)
+        for data in (parent_data, edited_data)
+    ]
     try:
-        mask = changed_mask(parent, edited, max_side=media.THUMBNAIL_SIDE)
+        found = measure_kinds(
+            parent,
+            edited,
+            max_side=media.THUMBNAIL_SIDE,
+            parent_plane=planes[0],
+            edited_plane=planes[1],
+        )
     except (GeometryMismatch, ValueError):
         return report
+    mask = found.changed
     observed = round(float(np.count_nonzero(mask)) / mask.size, 4)
-    return judge(report, mask, observed)
+    kinds = KindAreas(
+        content=_fraction(found.content),
+        detail=_fraction(found.detail),
+        tone=_fraction(found.tone),
+    )
+    return judge_kinds(judge(report, mask, observed), kinds)
+
+
+def _fraction(mask: NDArray[np.bool_]) -> float:
+    return round(float(np.count_nonzero(mask)) / mask.size, 4) if mask.size else 0.0
+
+
+#: Declared and observed areas agree when they differ by at most this (absolute) ...
+OBSERVE_ABS_TOLERANCE = 0.05
+#: ... plus this share of the larger of the two: thumbnails blur edges and drop the
+#: finest texture, so large areas get a proportionate allowance -- 60% declared
+#: against 42% observed is not consistent (0.18 > 0.05 + 0.15 x 0.60 = 0.14).
+OBSERVE_REL_TOLERANCE = 0.15
+#: A declared detail change counts as "too fine for the thumbnail" when the
+#: thumbnail shows less than this share of it.
+DETAIL_CONFIRMED_SHARE = 0.5
+MISMATCH_CODE = "provenance.extent.declaredMismatch"
+
+
+def agrees(declared: float, observed: float) -> bool:
+    """Declared vs observed area within the documented tolerance."""
+    allowance = OBSERVE_ABS_TOLERANCE + OBSERVE_REL_TOLERANCE * max(declared, observed)
+    return abs(declared - observed) <= allowance + 1e-9
+
+
+def judge_kinds(report: Report, observed: KindAreas) -> Report:
+    """Compare what the AI edits declared with the per-kind re-measurement (pure).
+
+    * Any AI edit declared by a mask: the declared area (``ai.area_fraction``)
+      is compared with the content-or-detail area observed.
+    * All AI edits measured by kind: content is compared with content, and
+      detail may not exceed what was measured (beyond the tolerance).
+    * A detail change the thumbnail does not show (less than
+      :data:`DETAIL_CONFIRMED_SHARE` of it) is *too fine for the thumbnail*: said
+      in ``observe_notes`` and left out of the comparison.
+    * Tone is reported, never judged (a grade by hand is tone too).
+
+    Agreement is :func:`agrees` (documented tolerance).
+    """
+    ai = replace(report.ai, observed_by_kind=observed)
+    report = replace(report, ai=ai)
+    declared_total = ai.area_fraction
+    if declared_total is None or not ai.edited:
+        return report
+    ai_actions = [a for a in _content_edits(report.actions) if a.ai and a.extent is not None]
+    by_kind = ai.by_kind
+    notes: list[str] = []
+    seen_detail = observed.detail or 0.0
+    declared_detail = (by_kind.detail or 0.0) if by_kind is not None else 0.0
+    too_fine = declared_detail >= 0.005 and seen_detail < DETAIL_CONFIRMED_SHARE * declared_detail
+    if too_fine:
+        notes.append(
+            f"The detail change ({percent(declared_detail)} of the picture) is too fine "
+            "for the embedded thumbnail to confirm."
+        )
+    declared_by_mask = any(
+        a.extent is not None and a.extent.method is ExtentMethod.DECLARED for a in ai_actions
+    )
+    if declared_by_mask or by_kind is None:
+        declared_cmp = max(0.0, declared_total - (declared_detail if too_fine else 0.0))
+        observed_cmp = (observed.content or 0.0) + (0.0 if too_fine else seen_detail)
+        ok = agrees(declared_cmp, observed_cmp)
+    else:
+        declared_cmp = by_kind.content or 0.0
+        observed_cmp = observed.content or 0.0
+        ok = agrees(declared_cmp, observed_cmp) and (
+            seen_detail <= declared_detail or agrees(declared_detail, seen_detail)
+        )
+        if ok is False and agrees(declared_cmp, observed_cmp):
+            declared_cmp, observed_cmp = declared_detail, seen_detail
+    report = replace(report, ai=replace(report.ai, observe_notes=tuple(notes)))
+    if ok or report.ai.consistent is False:
+        return report
+    problem = Problem(
+        code=MISMATCH_CODE,
+        explanation=(
+            f"Comparing the picture with its parent shows {percent(observed_cmp)} of it "
+            f"changed, but the edits declared {percent(declared_cmp)}: the two do not agree."
+        ),
+        severity="warning",
+    )
+    return replace(
+        report,
+        ai=replace(report.ai, consistent=False),
+        problems=(*report.problems, problem),
+    )
 
 
 def judge(report: Report, mask: NDArray[np.bool_], observed: float) -> Report:
@@ -140,7 +269,7 @@ def judge(report: Report, mask: NDArray[np.bool_], observed: float) -> Report:
         if any(a.extent is None for a in edits):
             return _with(report, observed, None)
         explainers = edits
-    regions = tuple(r for a in explainers if a.extent for r in a.extent.regions)
+    regions = tuple(r for a in explainers if a.extent for r in _extent_regions(a.extent))
     if regions:
         undeclared, outside = compare_masks(mask, regions)
     else:

@@ -10,8 +10,11 @@ from __future__ import annotations
 from provenance.models import (
     Action,
     CaptureFacts,
+    Change,
+    ChangeKind,
     ExtentMethod,
     HistoryEntry,
+    Region,
     Report,
     TrainingPreference,
     Verdict,
@@ -96,14 +99,108 @@ def edit_sentence(action: Action) -> str:
         if extent.note and "together" in extent.note
         else ""
     )
+    if extent.changes and extent.method is ExtentMethod.MEASURED:
+        return (
+            f"AI edit{with_tool}: {what} — {kinds_sentence(extent.changes)}; "
+            f"{_METHOD_WORDS[extent.method]}{together}."
+        )
+    if extent.area_fraction == 0 and extent.method is ExtentMethod.MEASURED:
+        return (
+            f"AI edit{with_tool}: {what} — no change was found in the pixels, "
+            f"{_METHOD_WORDS[extent.method]}{together}."
+        )
     return (
         f"{kind}{with_tool}: {what} — AI changed {percent(extent.area_fraction)} of the "
         f"image{where(action)}, {_METHOD_WORDS[extent.method]}{together}."
     )
 
 
+def kind_place(regions: tuple[Region, ...]) -> str:
+    """Where a kind's rectangles lie, in words with a leading space and brackets.
+
+    ' (the whole picture)' when they cover nearly everything; ' (the background
+    around the subject)' when they reach at least three edges of the frame but
+    leave its middle untouched; otherwise the rough place of their area-weighted
+    centre (' (upper left)', ' (centre)', ...).
+    """
+    if not regions:
+        return ""
+    area = sum(r.area for r in regions)
+    if area >= 0.9:
+        return " (the whole picture)"
+    edges = {
+        "left": any(r.x <= 0.01 for r in regions),
+        "top": any(r.y <= 0.01 for r in regions),
+        "right": any(r.x + r.width >= 0.99 for r in regions),
+        "bottom": any(r.y + r.height >= 0.99 for r in regions),
+    }
+    middle = any(
+        r.x < 0.55 and r.x + r.width > 0.45 and r.y < 0.6 and r.y + r.height > 0.4
+        for r in regions
+    )
+    if area >= 0.15 and sum(edges.values()) >= 3 and not middle:
+        return " (the background around the subject)"
+    cx = sum((r.x + r.width / 2) * r.area for r in regions) / area if area else 0.5
+    cy = sum((r.y + r.height / 2) * r.area for r in regions) / area if area else 0.5
+    place = where_regions((Region(cx - 0.01, cy - 0.01, 0.02, 0.02),))
+    return {" (upper)": " (upper centre)", " (lower)": " (lower centre)"}.get(place, place)
+
+
+def kinds_sentence(changes: tuple[Change, ...]) -> str:
+    """The per-kind changes of one measured edit as one clause a client can repeat.
+
+    'AI replaced about 45% of the picture (the background around the subject);
+    smoothed detail over about 4% (upper centre) — strong; changed the light and
+    colour of the whole picture — moderate'.  Never "about 0%" for something
+    measured: :func:`percent` says "less than 1%".  A tone-only change says that
+    no content was added.
+    """
+    by_kind = {c.kind: c for c in changes}
+    parts: list[str] = []
+    content = by_kind.get(ChangeKind.CONTENT)
+    detail = by_kind.get(ChangeKind.DETAIL)
+    tone = by_kind.get(ChangeKind.TONE)
+    if content is not None:
+        parts.append(
+            f"replaced {percent(content.area_fraction)} of the picture"
+            f"{kind_place(content.regions)}{_strength(content)}"
+        )
+    if detail is not None:
+        verb = {"smoothed": "smoothed", "sharpened": "sharpened or added texture to"}.get(
+            detail.direction or "", "changed the fine"
+        )
+        parts.append(
+            f"{verb} detail over {percent(detail.area_fraction)}"
+            f"{kind_place(detail.regions)}{_strength(detail)}"
+        )
+    if tone is not None:
+        place = kind_place(tone.regions)
+        if place == " (the whole picture)" or tone.area_fraction >= 0.9:
+            parts.append(f"changed the light and colour of the whole picture{_strength(tone)}")
+        else:
+            parts.append(
+                f"changed the light or colour of {percent(tone.area_fraction)} of the picture"
+                f"{place}{_strength(tone)}"
+            )
+        if content is None:
+            parts.append("no content was added")
+    if not parts:
+        return "no change was found in the pixels"
+    return "AI " + "; ".join(parts)
+
+
+def _strength(change: Change) -> str:
+    return f" — {change.strength_label}" if change.strength_label else ""
+
+
 def observed_sentence(report: Report) -> str | None:
-    """Declared vs observed, when the parent thumbnail allowed a re-measurement."""
+    """Declared vs observed, when the parent thumbnail allowed a re-measurement.
+
+    Says what the thumbnail showed (content or detail changed; tone beside it),
+    whether that agrees with what was declared within the documented tolerance
+    (:func:`provenance.verify.observe.agrees`), and what the thumbnail was too
+    coarse to confirm.
+    """
     ai = report.ai
     if ai.observed_area_fraction is None:
         return None
@@ -111,18 +208,29 @@ def observed_sentence(report: Report) -> str | None:
     lead = (
         f"Checked against the earlier version embedded in the file: {observed} of the image changed"
     )
+    seen = ai.observed_by_kind
+    if seen is not None and seen.tone:
+        lead += f" (and the light or colour of {percent(seen.tone)})"
+    notes = "".join(f" {note}" for note in ai.observe_notes)
     if ai.consistent is True:
         declared = ""
         if ai.area_fraction is not None:
             declared = f" (declared: {percent(ai.area_fraction)})"
-        return f"{lead}{declared}, consistent with what was declared."
+        return f"{lead}{declared}, consistent with what was declared.{notes}"
     if ai.consistent is False:
-        outside = percent(ai.undeclared_area_fraction or 0.0)
+        if (ai.undeclared_area_fraction or 0.0) > 0:
+            outside = percent(ai.undeclared_area_fraction or 0.0)
+            return (
+                f"{lead}, including {outside} of the image outside every declared area"
+                f"{where_regions(ai.undeclared_regions)}: the edits were not fully disclosed."
+                f"{notes}"
+            )
+        declared = percent(ai.area_fraction) if ai.area_fraction is not None else "not known"
         return (
-            f"{lead}, including {outside} of the image outside every declared area"
-            f"{where_regions(ai.undeclared_regions)}: the edits were not fully disclosed."
+            f"{lead}, but {declared} was declared: not consistent with what was declared."
+            f"{notes}"
         )
-    return f"{lead}."
+    return f"{lead}.{notes}"
 
 
 def history_sentence(history: tuple[HistoryEntry, ...]) -> str | None:
