@@ -151,7 +151,8 @@ def kinds_sentence(changes: tuple[Change, ...]) -> str:
 
     'AI replaced about 45% of the picture (the background around the subject);
     smoothed detail over about 4% (upper centre) — strong; changed the light and
-    colour of the whole picture — moderate'.  Never "about 0%" for something
+    colour of the whole picture — moderate'.  Replaced content has no strength
+    word (new matter is new); detail and tone do.  Never "about 0%" for something
     measured: :func:`percent` says "less than 1%".  A tone-only change says that
     no content was added.
     """
@@ -163,7 +164,7 @@ def kinds_sentence(changes: tuple[Change, ...]) -> str:
     if content is not None:
         parts.append(
             f"replaced {percent(content.area_fraction)} of the picture"
-            f"{kind_place(content.regions)}{_strength(content)}"
+            f"{kind_place(content.regions)}"
         )
     if detail is not None:
         verb = {"smoothed": "smoothed", "sharpened": "sharpened or added texture to"}.get(

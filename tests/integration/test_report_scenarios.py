@@ -127,7 +127,7 @@ def test_ai_edit_statement_and_observed_extent(signed: Signed) -> None:
     report = signed.verify(signed.edited)
     ai_line = next(s for s in report.statements if s.startswith("AI edit"))
     assert ai_line.startswith("AI edit with GenFill 2.1: Replaced the sky")
-    assert re.search(r"AI changed about (19|20)% of the image \(upper right\)", ai_line)
+    assert re.search(r"AI replaced about (19|20)% of the picture \(upper right\)", ai_line)
     assert report.ai.consistent is True
     assert report.ai.observed_area_fraction == pytest.approx(AI_AREA, abs=0.03)
     assert any("consistent with what was declared" in s for s in report.statements)
