@@ -101,12 +101,12 @@ def edit_sentence(action: Action) -> str:
     )
     if extent.changes and extent.method is ExtentMethod.MEASURED:
         return (
-            f"AI edit{with_tool}: {what} — {kinds_sentence(extent.changes)}; "
+            f"{kind}{with_tool}: {what} — {kinds_sentence(extent.changes)}; "
             f"{_METHOD_WORDS[extent.method]}{together}."
         )
     if extent.area_fraction == 0 and extent.method is ExtentMethod.MEASURED:
         return (
-            f"AI edit{with_tool}: {what} — no change was found in the pixels, "
+            f"{kind}{with_tool}: {what} — no change was found in the pixels, "
             f"{_METHOD_WORDS[extent.method]}{together}."
         )
     return (
