@@ -23,7 +23,16 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from provenance import media
-from provenance.models import Action, ContentLabel, HistoryEntry, Region, Report, Tone, Verdict
+from provenance.models import (
+    Action,
+    ChangeKind,
+    ContentLabel,
+    HistoryEntry,
+    Region,
+    Report,
+    Tone,
+    Verdict,
+)
 from provenance.report.trustwords import (
     account_words,
     identity_summary,
@@ -114,6 +123,9 @@ ul.tree img{max-width:120px;height:auto;border-radius:4px;display:block;margin:4
 .legend{font-size:13px}.swatch{display:inline-block;width:12px;height:12px;
 vertical-align:middle;border:2px solid}
 .ai{border-color:#d000d0}.undeclared{border-color:#ff2a00}
+.kind-content{border-color:#d000d0;background:rgba(208,0,208,.45)}
+.kind-detail{border-color:#0096dc;background:rgba(0,150,220,.45)}
+.kind-tone{border-color:#e69600;background:rgba(230,150,0,.35)}
 ol.actions{padding-left:22px;margin:0}
 @media (max-width:480px){body{font-size:15px}.banner h1{font-size:19px}
 dl{grid-template-columns:1fr}dt{margin-top:6px}}
@@ -138,6 +150,90 @@ def _picture(data: bytes | None, side: int) -> Image.Image | None:
     if not data:
         return None
     return media.decode_thumbnail(data, max_side=side)
+
+
+#: Overlay colour and fill opacity (0..255) per kind of change; tone, which often spans
+#: the whole picture, is the faintest so it never hides the content change.
+KIND_COLOURS = {
+    ChangeKind.CONTENT: ((208, 0, 208), 115),
+    ChangeKind.DETAIL: ((0, 150, 220), 115),
+    ChangeKind.TONE: ((230, 150, 0), 70),
+}
+_KIND_LEGEND = {
+    ChangeKind.CONTENT: "content replaced or added by AI",
+    ChangeKind.DETAIL: "detail (texture, sharpness) changed by AI",
+    ChangeKind.TONE: "light or colour changed by AI",
+}
+
+
+def ai_kind_regions(report: Report) -> dict[ChangeKind, tuple[Region, ...]]:
+    """The rectangles of each kind of change of the report's AI actions.
+
+    Their union per kind is the measured mask (recorded in the manifest as
+    rectangles covering it); extents without kinds are left to :func:`ai_regions`.
+    """
+    out: dict[ChangeKind, list[Region]] = {}
+    for action in report.actions:
+        if not action.ai or action.extent is None:
+            continue
+        for change in action.extent.changes:
+            out.setdefault(change.kind, []).extend(change.regions)
+    return {kind: tuple(regions) for kind, regions in out.items() if regions}
+
+
+def kind_overlay(
+    img: Image.Image,
+    kinds: dict[ChangeKind, tuple[Region, ...]],
+    undeclared: Sequence[Region] = (),
+) -> Image.Image:
+    """A copy of ``img`` with each kind's mask painted in its colour, outlined.
+
+    Each kind's rectangles are united into one mask first (so overlaps are not
+    painted twice), filled with :data:`KIND_COLOURS` and outlined along the
+    mask's edge; a new backdrop is coloured around the subject and the subject
+    keeps its own pixels.  Undeclared change is outlined in red on top.
+    """
+    from PIL import Image as PILImage
+    from PIL import ImageChops, ImageDraw, ImageFilter
+
+    base = img.convert("RGBA")
+    width, height = base.size
+    line = max(3, round(max(width, height) / 200) | 1)
+    for kind in (ChangeKind.TONE, ChangeKind.DETAIL, ChangeKind.CONTENT):
+        regions = kinds.get(kind)
+        if not regions:
+            continue
+        mask = PILImage.new("L", base.size, 0)
+        draw = ImageDraw.Draw(mask)
+        for region in regions:
+            draw.rectangle(_box(region, width, height), fill=255)
+        colour, alpha = KIND_COLOURS[kind]
+        edge = ImageChops.subtract(mask, mask.filter(ImageFilter.MinFilter(line)))
+        fill = mask.point(lambda v, a=alpha: a if v else 0)
+        opacity = ImageChops.lighter(fill, edge)
+        layer = PILImage.new("RGBA", base.size, (*colour, 0))
+        layer.putalpha(opacity)
+        base = PILImage.alpha_composite(base, layer)
+    if undeclared:
+        layer = PILImage.new("RGBA", base.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)
+        for region in undeclared:
+            draw.rectangle(
+                _box(region, width, height),
+                outline=(*_UNDECLARED_COLOUR, 255),
+                width=max(2, round(max(width, height) / 160)),
+            )
+        base = PILImage.alpha_composite(base, layer)
+    return base.convert("RGB")
+
+
+def _box(region: Region, width: int, height: int) -> tuple[float, float, float, float]:
+    return (
+        region.x * width,
+        region.y * height,
+        (region.x + region.width) * width - 1,
+        (region.y + region.height) * height - 1,
+    )
 
 
 def ai_regions(report: Report) -> tuple[Region, ...]:
@@ -242,8 +338,27 @@ class HtmlRenderer:
             f'<figure><img src="{_data_uri(img)}" alt="The signed picture">'
             "<figcaption>The picture as signed (from the credential).</figcaption></figure>"
         ]
-        regions = ai_regions(report)
+        kinds = ai_kind_regions(report)
         undeclared = report.ai.undeclared_regions
+        if kinds:
+            marked = kind_overlay(img, kinds, undeclared)
+            legend = " &nbsp;".join(
+                f'<span class="swatch kind-{kind.value}"></span> {escape(_KIND_LEGEND[kind])}'
+                for kind in (ChangeKind.CONTENT, ChangeKind.DETAIL, ChangeKind.TONE)
+                if kind in kinds
+            )
+            if undeclared:
+                legend += (
+                    ' &nbsp;<span class="swatch undeclared"></span> change found outside '
+                    "the declared areas"
+                )
+            figures.append(
+                f'<figure><img class="overlay" src="{_data_uri(marked)}" alt="The picture '
+                f'with the areas changed by AI coloured by kind of change">'
+                f'<figcaption class="legend">{legend}</figcaption></figure>'
+            )
+            return f'<div class="pics">{"".join(figures)}</div>'
+        regions = ai_regions(report)
         if regions or undeclared:
             marked = overlay(img, regions, undeclared)
             legend = '<span class="swatch ai"></span> areas changed by AI'
