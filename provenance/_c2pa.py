@@ -418,6 +418,9 @@ def sign_asset(
                     thumb_id = f"ingredient-{index}-thumbnail.jpg"
                     description["thumbnail"] = {"format": "image/jpeg", "identifier": thumb_id}
                     builder.add_resource(thumb_id, io.BytesIO(ingredient.thumbnail))
+                if ingredient.format is not None:
+                    # c2pa reads the bytes as ``mime``; the ingredient is recorded as what it is.
+                    description["format"] = ingredient.format
                 if ingredient.manifest_store is not None:
                     # Described in the definition (_with_detached_ingredients).
                     store_id = _detached_store_id(index)

@@ -256,7 +256,7 @@ def open_raw(data: bytes, kind: MediaType, *, max_pixels: int = DEFAULT_MAX_PIXE
             f"The file is not a readable {kind.label} camera RAW file ({exc}).",
             hint="Check that the file was copied completely from the card.",
         ) from exc
-    orientation = _offset_value(contents.ifd0.get(_TAG_ORIENTATION))
+    orientation = _int_or_none(contents.ifd0.get(_TAG_ORIENTATION))
     preview = contents.preview_bytes(data, max_pixels=max_pixels)
     img: Image.Image | None = None
     if preview is not None:
@@ -277,7 +277,7 @@ def open_raw(data: bytes, kind: MediaType, *, max_pixels: int = DEFAULT_MAX_PIXE
     return img
 
 
-def _offset_value(value: object) -> int | None:
+def _int_or_none(value: object) -> int | None:
     return value if isinstance(value, int) else None
 
 

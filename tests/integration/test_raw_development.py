@@ -143,6 +143,14 @@ def test_raw_parent_without_sidecar_is_recorded_without_credentials(
     assert report.verdict is Verdict.VALID_UNTRUSTED
     (parent,) = report.history
     assert parent.title == raw_path.name and parent.verdict is Verdict.NO_CREDENTIALS
+    # Recorded as what it is, though c2pa read it as plain bytes.
+    from provenance import _c2pa
+
+    with open(output, "rb") as stream:
+        read = _c2pa.read_credentials(stream, "image/jpeg", _c2pa.ReadOptions(want_thumbnails=False))
+    assert read.store is not None and read.store.active is not None
+    (ingredient,) = read.store.active.ingredients
+    assert ingredient.format == media.ARW.mime
 
 
 def test_raw_without_sidecar_verifies_as_no_credentials(tmp_path: Path) -> None:
