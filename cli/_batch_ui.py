@@ -109,42 +109,96 @@ def _progress(description: str, total: int) -> Iterator[Callable[[BatchEvent], N
         yield handle
 
 
+def _stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(
+        stderr=True,
+        no_color=not use_color(),
+        width=terminal_width(),
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+
+
 def run_sign_batch(
-    requests: Sequence[SignRequest], home: Path, passphrase: bytes, jobs: int | None
+    waves: Sequence[Sequence[SignRequest]], home: Path, passphrase: bytes, jobs: int | None
 ) -> int:
-    """Sign many files with progress and a summary; the exit code is 1 when any failed."""
+    """Sign many files, wave after wave, with progress and ONE summary; 1 when any failed.
+
+    A file whose parent is the output of a file that failed (or was itself
+    skipped for that reason) is not signed: it is reported as skipped, with the
+    parent named, since signing it would record a missing history.  Tables and
+    summaries go to stderr; stdout stays for reports.
+    """
     from rich.table import Table
 
-    from provenance.volume.batch import EventKind, sign_many
+    from provenance.sign.recorded import summary_line
+    from provenance.volume.batch import EventKind, FileOutcome, sign_many
 
-    with _progress("signing", len(requests)) as on_event:
-        summary = sign_many(
-            requests, home=home, passphrase=passphrase, jobs=jobs, on_event=on_event
-        )
-    out = _stdout_console()
-    problems = [o for o in summary.outcomes if o.status is EventKind.FAILED]
-    if problems:
-        table = Table(title="Files that could not be signed", title_justify="left")
+    total = sum(len(w) for w in waves)
+    outcomes: list[FileOutcome] = []
+    blocked: list[FileOutcome] = []
+    lost: dict[Path, str] = {}  # outputs that were not produced -> why
+    elapsed = 0.0
+    with _progress("signing", total) as on_event:
+        for wave in waves:
+            runnable = []
+            for request in wave:
+                missing = request.parent is not None and request.parent.resolve() in lost
+                if missing:
+                    assert request.parent is not None
+                    why = f"not signed: its parent {request.parent.name} was not signed"
+                    blocked.append(
+                        FileOutcome(request.source, request.output, EventKind.SKIPPED, why)
+                    )
+                    lost[request.output.resolve()] = why
+                else:
+                    runnable.append(request)
+            if not runnable:
+                continue
+            summary = sign_many(
+                runnable, home=home, passphrase=passphrase, jobs=jobs, on_event=on_event
+            )
+            elapsed += summary.elapsed
+            for outcome in summary.outcomes:
+                outcomes.append(outcome)
+                if outcome.status is EventKind.FAILED:
+                    lost[outcome.output.resolve()] = outcome.message or "failed"
+    out = _stderr_console()
+    failed = [o for o in outcomes if o.status is EventKind.FAILED]
+    if failed or blocked:
+        table = Table(title="Files that were not signed", title_justify="left")
         table.add_column("file", overflow="fold")
         table.add_column("reason", overflow="fold")
-        for outcome in problems:
+        for outcome in [*failed, *blocked]:
             table.add_row(_text(outcome.source), _text(outcome.message))  # type: ignore[arg-type]
         out.print(table)
+    done = sum(1 for o in outcomes if o.status is EventKind.DONE)
+    already = sum(1 for o in outcomes if o.status is EventKind.SKIPPED)
     totals = Table(title="Summary", title_justify="left")
-    for column in ("files", "signed", "already done", "failed", "time", "files/s"):
+    for column in ("files", "signed", "already done", "failed", "skipped", "time", "files/s"):
         totals.add_column(column, justify="right")
     totals.add_row(
-        str(len(summary.outcomes)),
-        str(summary.done),
-        str(summary.skipped),
-        str(summary.failed),
-        f"{summary.elapsed:.1f} s",
-        f"{summary.files_per_second:.2f}",
+        str(total),
+        str(done),
+        str(already),
+        str(len(failed)),
+        str(len(blocked)),
+        f"{elapsed:.1f} s",
+        f"{done / elapsed:.2f}" if elapsed > 0 else "-",
     )
     out.print(totals)
-    if not summary.ok:
+    trainings = {r.training.value if r.training else None for w in waves for r in w}
+    training = next(iter(trainings)) if len(trainings) == 1 else None
+    typer.echo(summary_line(done, (o.recorded for o in outcomes), training), err=True)
+    if failed or blocked:
         typer.echo(
-            f"error: {summary.failed} of {len(summary.outcomes)} file(s) could not be signed.",
+            f"error: {len(failed)} of {total} file(s) could not be signed"
+            + (
+                f", {len(blocked)} skipped because their parent was not signed." if blocked else "."
+            ),
             err=True,
         )
         return EXIT_SIGN_FAILED

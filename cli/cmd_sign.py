@@ -14,6 +14,38 @@ import typer
 
 from provenance_cli._common import err, fail, passphrase, run
 
+__all__ = ["checked_passphrase", "sign"]
+
+
+def checked_passphrase(home: Path) -> bytes:
+    """The key's passphrase, after checking an identity exists (before any prompt).
+
+    From PROVENANCE_KEY_PASSPHRASE as it is; typed on a terminal, up to three tries,
+    each checked by unlocking the key (a typo costs a retry, not the whole command).
+    """
+    import os
+    import sys
+
+    from provenance.config import PASSPHRASE_ENV
+    from provenance.errors import KeyProblem
+    from provenance.identity.keys import prepare_unlock
+
+    prepare_unlock(home, b"")  # raises "no identity" now, before any prompt
+    if os.environ.get(PASSPHRASE_ENV) or not sys.stdin.isatty():
+        return passphrase()
+    for attempt in range(1, 4):
+        typed = passphrase()
+        try:
+            prepare_unlock(home, typed)()
+        except KeyProblem as exc:
+            if attempt == 3:
+                raise
+            err(f"error: {exc.message} Try again ({3 - attempt} left).")
+            continue
+        return typed
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -163,6 +195,14 @@ def sign(
             "that read only that (e.g. the Verify site); not conformant (docs/manifest.md).",
         ),
     ] = False,
+    replace_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--replace-credentials",
+            help="DESTRUCTIVE: drop a file's own Content Credentials (and their history) "
+            "instead of keeping them as its parent.",
+        ),
+    ] = False,
 ) -> None:
     """Sign images. The inputs are never modified; outputs are written atomically and verified."""
     from provenance.config import home_dir, load_settings
@@ -259,18 +299,29 @@ def sign(
                 legacy_exif=r.legacy_exif or legacy_exif,
                 tsa_url=tsa or settings.tsa_url,
                 force=force,
+                replace_credentials=r.replace_credentials or replace_credentials,
                 max_bytes=settings.max_file_bytes,
                 max_pixels=settings.max_pixels,
             )
             for r in requests
         ]
-        if out_dir is not None:
-            from provenance.outputs import make_folder
+        from provenance.outputs import make_folder
 
+        if out_dir is not None:
             make_folder(out_dir)
+        if recipe is not None:
+            # A recipe names its output folders ("signed/..."): create them (docs/recipe.md).
+            for r in requests:
+                make_folder(r.output.parent)
+        if replace_credentials:
+            err(
+                "warning: --replace-credentials is destructive: a file that already has "
+                "Content Credentials loses them and the history they carry."
+            )
         code = None if no_agent else _sign_with_agent(requests, home)
         if code is None:
-            code = _sign_all(requests, home, passphrase(), jobs)
+            # "No identity" is said before any passphrase is asked for.
+            code = _sign_all(requests, home, checked_passphrase(home), jobs)
         if code:
             raise typer.Exit(code)
 
@@ -298,10 +349,7 @@ def _sign_all(requests: list[SignRequest], home: Path, secret: bytes, jobs: int 
         return _sign_one(requests[0], prepare_unlock(home, secret))
     from provenance_cli._batch_ui import run_sign_batch
 
-    code = 0
-    for wave in _waves(requests):
-        code = max(code, int(run_sign_batch(wave, home, secret, jobs)))
-    return code
+    return run_sign_batch(_waves(requests), home, secret, jobs)
 
 
 def _components(
@@ -371,6 +419,8 @@ def _sign_one(request: SignRequest, identity: Callable[[], SigningIdentity]) -> 
     """Sign one file in this process; the identity may still be unlocking."""
     from provenance.sanitize import safe_filename_display
     from provenance.sign import sign_image
+    from provenance.sign.orchestrator import REPLACED_NOTE
+    from provenance.sign.recorded import recorded_hints, recorded_lines
 
     result = sign_image(request, identity)
     if result.sidecar is not None:
@@ -378,6 +428,11 @@ def _sign_one(request: SignRequest, identity: Callable[[], SigningIdentity]) -> 
         err(f"signed: {sidecar} (credentials for {output})")
     else:
         err(f"signed: {safe_filename_display(str(result.output))}")
+    for line in recorded_lines(result):
+        err(f"  {line}")
     for note in result.notes:
-        err(f"note: {note}")
+        if note != REPLACED_NOTE:  # said in the lines above
+            err(f"note: {note}")
+    for hint in recorded_hints(result):
+        err(f"hint: {hint}")
     return 0

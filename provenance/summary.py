@@ -41,6 +41,7 @@ from provenance.models import (
     DigitalSourceType,
     HistoryEntry,
     Report,
+    SignerSummary,
     Summary,
     Tone,
     Verdict,
@@ -49,7 +50,7 @@ from provenance.models import (
 from provenance.sanitize import clean_text
 from provenance.wording import percent
 
-__all__ = ["build_summary", "summary_of", "with_summary"]
+__all__ = ["build_summary", "history_signer_words", "summary_of", "with_summary"]
 
 #: Actions that say nothing about the pixels (bookkeeping, metadata, packaging).
 _NOT_AN_EDIT = frozenset(
@@ -236,6 +237,14 @@ def _vouch(report: Report) -> tuple[Vouch, str]:
 def _lower_first(words: str) -> str:
     # "Camera capture" -> "camera capture", but "AI-edited" stays as it is.
     return words[0].lower() + words[1:] if words[1:2].islower() else words
+
+
+def history_signer_words(signer: SignerSummary) -> str:
+    """Who signed an earlier version, as a history line says it ("signed by …, trusted")."""
+    who = clean_text(signer.organization or signer.name, max_length=80) or "an unnamed signer"
+    if signer.trusted:
+        return f"signed by {who} (an identity you trust)"
+    return f"signed in the name of {who} (not an identity you trust)"
 
 
 def build_summary(report: Report) -> Summary:

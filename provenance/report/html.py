@@ -41,7 +41,7 @@ from provenance.report.trustwords import (
     vouched_by,
 )
 from provenance.sanitize import clean_text
-from provenance.summary import summary_of
+from provenance.summary import history_signer_words, summary_of
 from provenance.wording import action_label, ai_kind, format_date, percent, tool_name
 
 if TYPE_CHECKING:
@@ -457,6 +457,8 @@ class HtmlRenderer:
             if entry.capture is not None and entry.capture.has_camera:
                 camera = " ".join(p for p in (entry.capture.make, entry.capture.model) if p)
                 parts.append(f"<div>Captured with {_t(camera) or 'a camera'}</div>")
+            if entry.signer is not None:
+                parts.append(f"<div>{_t(history_signer_words(entry.signer), 300)}</div>")
             for action in entry.actions:
                 if action.action not in ("c2pa.created", "c2pa.opened"):
                     parts.append(f"<div>{self._action(action)}</div>")

@@ -23,7 +23,7 @@ from provenance.report.trustwords import (
     vouched_by,
 )
 from provenance.sanitize import clean_text
-from provenance.summary import summary_of
+from provenance.summary import history_signer_words, summary_of
 from provenance.wording import ai_kind, format_date, percent
 
 if TYPE_CHECKING:
@@ -274,6 +274,8 @@ class TextRenderer:
                         p for p in (_clean(entry.capture.make), _clean(entry.capture.model)) if p
                     )
                     node.add(Text(f"captured with {camera or 'a camera'}"))
+                if entry.signer is not None:
+                    node.add(Text(history_signer_words(entry.signer)))
                 for action in entry.actions:
                     if action.action in ("c2pa.created", "c2pa.opened"):
                         continue

@@ -73,6 +73,15 @@ class SignResult:
     notes: tuple[str, ...] = ()
     #: The detached manifest store written (``SignRequest.sidecar``), else None.
     sidecar: Path | None = None
+    #: The source's own earlier credentials: "kept" (now its parent), "replaced"
+    #: (``replace_credentials``), or None when it had none.
+    earlier_credentials: str | None = None
+    #: GPS location found in the source and left out (no ``keep_location``).
+    location_dropped: bool = False
+    #: The training-and-data-mining preference recorded, or None.
+    training: str | None = None
+    #: The parent the step was measured against (the source itself when "kept").
+    parent: Path | None = None
 
 
 def read_input(path: Path, *, max_bytes: int) -> tuple[bytes, media.MediaType]:
@@ -333,6 +342,22 @@ def sign_image(
             "so its credentials can only go in a .c2pa sidecar beside it.",
             hint=f"Sign it with --sidecar: it writes {source.name}.c2pa.",
         )
+    earlier: str | None = None
+    if request.parent is None and not request.sidecar and has_own_credentials(source, data, kind):
+        if request.replace_credentials:
+            earlier = "replaced"
+        elif request.generated:
+            raise InputError(
+                f"{source.name} already has Content Credentials; --generated would declare it a "
+                "new creation and drop them.",
+                hint="Sign it without --generated (its credentials become its history), or add "
+                "--replace-credentials to drop them (destructive).",
+            )
+        else:
+            # Its own credentials become its parent: the chain survives, and this step is
+            # measured against the very same pixels (DESIGN.md "History").
+            earlier = "kept"
+            request = replace(request, parent=source)
     opened = media.open_image(data, max_pixels=request.max_pixels, kind=kind)
     capture: CaptureFacts | None = None
     if request.generated:
@@ -351,7 +376,7 @@ def sign_image(
     if request.parent is not None:
         parent_data, parent_kind = read_input(request.parent, max_bytes=request.max_bytes)
         parent_credentials = find_parent_credentials(request.parent, parent_data, parent_kind)
-        if parent_kind.raw and not request.edits:
+        if parent_kind.raw and not request.edits and earlier != "kept":
             # Developed from a RAW with nothing declared: the development is the edit.
             request = replace(request, edits=(DEVELOPMENT,))
     # The decodes run without the GIL (media.reduce_image), in parallel with each
@@ -427,6 +452,18 @@ def sign_image(
     note = None
     if request.edits:
         extents, note = _measure(request, parent_img, working, planes)
+    if earlier == "kept":
+        # The parent is the file itself: edits declared now were made before its earlier
+        # credentials, so this step cannot say how much they changed.
+        extents = {
+            i: Extent(area_fraction=None, method=ExtentMethod.MEASURED, note=SELF_PARENT_NOTE)
+            for i, edit in enumerate(request.edits)
+            if edit.is_ai
+        }
+        note = None
+        notes.insert(0, KEPT_NOTE)
+    elif earlier == "replaced":
+        notes.insert(0, REPLACED_NOTE)
     if note is not None:
         notes.insert(0, note)
     actions, _ = _plan_actions(request, extents)
@@ -494,7 +531,66 @@ def sign_image(
         redacted=redactions,
         notes=tuple(notes),
         sidecar=sidecar,
+        earlier_credentials=earlier,
+        parent=request.parent,
+        location_dropped=_location_dropped(request, opened),
+        training=request.training.value if request.training else None,
     )
+
+
+#: Said when a file's own credentials were kept as its parent (re-signing without --from).
+KEPT_NOTE = (
+    "It already had Content Credentials: they were kept as its parent (its history), and "
+    "this step is measured against the same file, so it records no change of pixels."
+)
+#: Said when --replace-credentials dropped them.
+REPLACED_NOTE = (
+    "Its earlier Content Credentials were REPLACED (--replace-credentials): their history "
+    "is gone from the new file."
+)
+#: Recorded on AI edits declared when re-signing a file against itself.
+SELF_PARENT_NOTE = (
+    "made before the earlier credentials of this same file; sign with --from the version it "
+    "was edited from to measure it"
+)
+
+
+def has_own_credentials(source: Path, data: bytes, kind: media.MediaType) -> bool:
+    """True when ``data`` carries an embedded C2PA manifest store (valid or not).
+
+    A cheap byte test first (every JUMBF manifest store is labelled "c2pa"), then
+    the reader, so an unsigned capture costs no parse.  A store only at a remote
+    address cannot be kept offline: that is refused with what to do.
+    """
+    if b"c2pa" not in data:
+        return False
+    from provenance import _c2pa
+
+    result = _c2pa.read_credentials(
+        io.BytesIO(data), kind.c2pa_mime, _c2pa.ReadOptions(want_thumbnails=False)
+    )
+    if result.outcome is _c2pa.ReadOutcome.REMOTE_ONLY:
+        raise InputError(
+            f"{source.name} refers to Content Credentials at a remote address, which cannot be "
+            "kept as its history offline.",
+            hint="Sign the original it came from with --from, or add --replace-credentials "
+            "to drop them (destructive).",
+        )
+    return result.outcome in (_c2pa.ReadOutcome.FOUND, _c2pa.ReadOutcome.MALFORMED)
+
+
+def _location_dropped(request: SignRequest, opened: Image.Image) -> bool:
+    """Whether the source's EXIF had GPS data that the credentials leave out.
+
+    Only the credentials: the image's own EXIF bytes are not rewritten by signing.
+    """
+    if request.keep_location or request.generated or request.parent is not None:
+        return False
+    try:
+        exif = opened.getexif()
+        return bool(exif.get_ifd(0x8825))  # GPSInfo
+    except Exception:  # noqa: BLE001 - broken EXIF: nothing was recorded either way
+        return False
 
 
 def _add_hybrid_parts(

@@ -87,3 +87,8 @@ class SignRequest:
     components: tuple[ComponentSpec, ...] = ()
     #: Reference images given to an AI tool (C2PA ``inputTo``): thumbnails only.
     ai_inputs: tuple[Path, ...] = ()
+    #: DESTRUCTIVE: drop the source's own Content Credentials instead of keeping them
+    #: as its parent.  Without it, signing a file that already has credentials (and
+    #: no ``parent``) makes those credentials its ``parentOf`` ingredient, so the
+    #: history (a camera's signature, an earlier edit) survives (DESIGN.md "History").
+    replace_credentials: bool = False

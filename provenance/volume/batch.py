@@ -94,6 +94,8 @@ class FileOutcome:
     status: EventKind
     message: str | None = None
     elapsed: float = 0.0
+    #: What the signature recorded (provenance.sign.recorded.TAGS), for the summary line.
+    recorded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +192,9 @@ def _sign_init(args: tuple[Path, bytes]) -> Any:
     return _LazyIdentity(args)
 
 
-def _sign_run(identity: _LazyIdentity, request: SignRequest) -> tuple[EventKind, str | None]:
+def _sign_run(
+    identity: _LazyIdentity, request: SignRequest
+) -> tuple[EventKind, str | None] | tuple[EventKind, str | None, tuple[str, ...]]:
     """Sign one request in a worker: skip our own up-to-date output; replace others only with force.
 
     Resuming skips only outputs this identity signed and that still verify
@@ -224,7 +228,9 @@ def _sign_run(identity: _LazyIdentity, request: SignRequest) -> tuple[EventKind,
         result = sign_image(request, signing_identity)
     except ProvenanceError as exc:
         return EventKind.FAILED, exc.message
-    return EventKind.DONE, result.extent_note
+    from provenance.sign.recorded import recorded_tags
+
+    return EventKind.DONE, result.extent_note, recorded_tags(result)
 
 
 def _verify_init(args: VerifyOptions) -> Any:
@@ -504,12 +510,14 @@ def sign_many(
 
     def on_result(slot: int, value: Any, elapsed: float) -> None:
         request = requests[runnable[slot]]
+        recorded: tuple[str, ...] = ()
         if isinstance(value, _Crash):
             status, message = EventKind.FAILED, value.message
         else:
-            status, message = value
+            status, message, *rest = value
+            recorded = tuple(rest[0]) if rest else ()
         outcomes[runnable[slot]] = FileOutcome(
-            request.source, request.output, status, message, elapsed
+            request.source, request.output, status, message, elapsed, recorded
         )
         emit(BatchEvent(status, request.source, message, elapsed))
 
