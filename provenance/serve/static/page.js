@@ -47,11 +47,12 @@
     });
   }
 
+  /* The slider is the divider: the earlier version left of it, this file right of it. */
   function slide(range) {
     var stack = range.closest(".slider").querySelector(".stack");
-    var hidden = 100 - Number(range.value);
+    var divider = Number(range.value);
     stack.querySelectorAll("img.after").forEach(function (img) {
-      img.style.clipPath = "inset(0 " + hidden + "% 0 0)";
+      img.style.clipPath = "inset(0 0 0 " + divider + "%)";
     });
   }
 
