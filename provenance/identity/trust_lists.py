@@ -202,7 +202,15 @@ def trust_material(
     write them), so the allowed list itself is not read.
     """
     wanted = frozenset(enabled) & DEFAULT_ENABLED
-    key = (str(home) if home else None, wanted, own_pem)
+    # The updated index's mtime is part of the key, so a long-running process (serve)
+    # picks up a ``trust update`` made by another process.
+    stamp = None
+    if home is not None:
+        try:
+            stamp = (lists_dir(home) / INDEX_NAME).stat().st_mtime_ns
+        except OSError:
+            stamp = None
+    key = (str(home) if home else None, stamp, wanted, own_pem)
     cached = _cache.get(key)
     if cached is not None:
         return cached

@@ -215,3 +215,15 @@ def test_shipped_index_matches_the_shipped_files() -> None:
                 assert len(pem_blocks(data)) == f["count"]
     allowed = index["itl"]["files"]["allowed"]
     assert allowed["hashes"] == allowed_hash_list((shipped_dir() / allowed["path"]).read_bytes())
+
+
+def test_a_running_process_sees_an_update(home: Path, server: _Server) -> None:
+    from provenance.identity.trust_lists import trust_material
+
+    before = trust_material(home)
+    assert before.dates["itl"] == "2025-08-28"
+    server.content["store.cfg"] += b"\n1.2.3.4.5\n"
+    update_lists(home, mirror=server.url, timeout=10)
+    after = trust_material(home)
+    assert after is not before
+    assert "1.2.3.4.5" in after.trust_config
