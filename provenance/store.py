@@ -434,7 +434,9 @@ def parse_identity(data: Mapping[str, Any]) -> Identity | None:
         issuer = data.get("issuer")
         if isinstance(issuer, dict):
             issuer = issuer.get("id") or issuer.get("name")
-        name = next((a.name for a in accounts if a.name), None)
+        name = next((a.name for a in accounts if a.name), None) or next(
+            (a.username for a in accounts if a.username), None
+        )
         return Identity(
             kind="ica",
             name=name,

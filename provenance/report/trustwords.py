@@ -71,6 +71,8 @@ def account_words(account: IdentityAccount) -> str:
 
 def identity_status(identity: Identity) -> str:
     """Whether the identity's signature and trust check out."""
+    if identity.signature_valid is None and identity.problems:
+        return "could not be checked here (the issuer's keys could not be fetched offline)"
     if identity.signature_valid is False:
         problems = ", ".join(_c(p, 80) for p in identity.problems[:3])
         return f"does NOT check out ({problems})" if problems else "does NOT check out"

@@ -96,6 +96,8 @@ def legacy_signal(manifest: ManifestData) -> list[AISignal]:
     ]
 
 
+#: Failures that mean "could not be checked here", not "broken".
+_UNCHECKABLE = frozenset({"cawg.ica.did_unavailable", "cawg.identity.network_traffic_blocked"})
 _UNTRUSTED = frozenset(
     {"cawg.x509.credential.untrusted", "cawg.ica.untrusted_issuer", "cawg.ica.credential.untrusted"}
 )
@@ -127,6 +129,8 @@ def identities(manifest: ManifestData, statuses: tuple[StatusEntry, ...]) -> tup
         else:
             trusted = None
         valid: bool | None = False if broken else (True if mine else None)
+        if broken and set(broken) <= _UNCHECKABLE:
+            valid = None  # not broken: the issuer's keys could not be fetched (offline)
         out.append(
             replace(
                 identity,

@@ -135,8 +135,7 @@ def kind_place(regions: tuple[Region, ...]) -> str:
         "bottom": any(r.y + r.height >= 0.99 for r in regions),
     }
     middle = any(
-        r.x < 0.55 and r.x + r.width > 0.45 and r.y < 0.6 and r.y + r.height > 0.4
-        for r in regions
+        r.x < 0.55 and r.x + r.width > 0.45 and r.y < 0.6 and r.y + r.height > 0.4 for r in regions
     )
     if area >= 0.15 and sum(edges.values()) >= 3 and not middle:
         return " (the background around the subject)"
@@ -163,8 +162,7 @@ def kinds_sentence(changes: tuple[Change, ...]) -> str:
     tone = by_kind.get(ChangeKind.TONE)
     if content is not None:
         parts.append(
-            f"replaced {percent(content.area_fraction)} of the picture"
-            f"{kind_place(content.regions)}"
+            f"replaced {percent(content.area_fraction)} of the picture{kind_place(content.regions)}"
         )
     if detail is not None:
         verb = {"smoothed": "smoothed", "sharpened": "sharpened or added texture to"}.get(
@@ -227,10 +225,7 @@ def observed_sentence(report: Report) -> str | None:
                 f"{notes}"
             )
         declared = percent(ai.area_fraction) if ai.area_fraction is not None else "not known"
-        return (
-            f"{lead}, but {declared} was declared: not consistent with what was declared."
-            f"{notes}"
-        )
+        return f"{lead}, but {declared} was declared: not consistent with what was declared.{notes}"
     return f"{lead}.{notes}"
 
 

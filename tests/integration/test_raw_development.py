@@ -147,7 +147,9 @@ def test_raw_parent_without_sidecar_is_recorded_without_credentials(
     from provenance import _c2pa
 
     with open(output, "rb") as stream:
-        read = _c2pa.read_credentials(stream, "image/jpeg", _c2pa.ReadOptions(want_thumbnails=False))
+        read = _c2pa.read_credentials(
+            stream, "image/jpeg", _c2pa.ReadOptions(want_thumbnails=False)
+        )
     assert read.store is not None and read.store.active is not None
     (ingredient,) = read.store.active.ingredients
     assert ingredient.format == media.ARW.mime

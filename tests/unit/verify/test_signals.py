@@ -239,3 +239,26 @@ def test_identities_are_shown_apart_from_the_signer() -> None:
     page = HtmlRenderer().render([report])
     assert "Identity (CAWG)" in page and "https://www.behance.net/janedoe" in page
     assert "\u202e" not in page
+
+
+def test_identity_that_cannot_be_checked_offline_is_not_called_broken() -> None:
+    data = dict(ICA["data"])  # type: ignore[call-overload]
+    data["verifiedIdentities"] = [
+        {"type": "cawg.social_media", "username": "testuser23", "provider": {"name": "behance"}}
+    ]
+    statuses = {
+        "failure": [
+            {"code": "signingCredential.untrusted"},
+            {
+                "code": "cawg.ica.did_unavailable",
+                "url": "self#jumbf=/c2pa/urn:active/c2pa.assertions/cawg.identity",
+            },
+        ]
+    }
+    store = _store([{"label": "cawg.identity", "data": data}], statuses=statuses)
+    (identity,) = build_report("x.jpg", "image/jpeg", store, {}).identities
+    assert identity.name == "testuser23"  # no display name: the verified username stands in
+    assert identity.signature_valid is None and identity.problems == ("cawg.ica.did_unavailable",)
+    from provenance.report.trustwords import identity_status
+
+    assert "could not be checked" in identity_status(identity)
