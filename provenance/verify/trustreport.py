@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from provenance.identity.trust_chain import signer_chain
 from provenance.identity.trust_lists import TrustMaterial
 from provenance.models import HistoryEntry, Problem, Report, TrustedBy, Verdict
+from provenance.store import ManifestData, StoreData
 from provenance.verify.statuscodes import explain
 from provenance.verify.trustcheck import decide, history_source
 
@@ -96,26 +97,46 @@ def apply_trust(
                 Problem("signingCredential.revoked", explain("signingCredential.revoked")),
                 *problems,
             )
-    history = tuple(_history_sources(h, store, material) for h in report.history)
+    history = _history_sources(report.history, store.active, store, material)
     return replace(report, verdict=verdict, signer=signer, problems=problems, history=history)
 
 
-def _history_sources(entry: HistoryEntry, store: object, material: TrustMaterial) -> HistoryEntry:
-    """Name the source for trusted ingredient signers (from c2pa's own words)."""
-    from provenance.store import StoreData
+def _history_sources(
+    entries: tuple[HistoryEntry, ...],
+    manifest: ManifestData | None,
+    store: StoreData,
+    material: TrustMaterial,
+    depth: int = 0,
+) -> tuple[HistoryEntry, ...]:
+    """Name the source for each trusted ingredient signer (from c2pa's own words about it).
 
-    children = tuple(_history_sources(h, store, material) for h in entry.history)
-    signer = entry.signer
-    if signer is not None and entry.verdict is Verdict.TRUSTED and isinstance(store, StoreData):
-        status = next(
-            (
-                s
-                for s in store.ingredient_statuses
-                if s.code == "signingCredential.trusted" and s.kind == "success"
-            ),
-            None,
-        )
-        source = history_source(status, material)
-        if source is not None:
-            signer = replace(signer, trusted_by=source, trust_list=SOURCE_NAMES[source])
-    return replace(entry, history=children, signer=signer)
+    History entries are built in the order of their manifest's ingredients
+    (provenance.verify.verifier._history), so the two are walked side by side.
+    """
+    if manifest is None or depth > 16:
+        return entries
+    out = []
+    for index, entry in enumerate(entries):
+        ingredient = manifest.ingredients[index] if index < len(manifest.ingredients) else None
+        label = ingredient.manifest_label if ingredient is not None else None
+        child = store.manifests.get(label or "")
+        signer = entry.signer
+        if signer is not None and entry.verdict is Verdict.TRUSTED and label:
+            marker = f"/c2pa/{label}"
+            status = next(
+                (
+                    s
+                    for s in store.ingredient_statuses
+                    if s.code == "signingCredential.trusted"
+                    and s.kind == "success"
+                    and s.url
+                    and marker in s.url
+                ),
+                None,
+            )
+            source = history_source(status, material)
+            if source is not None:
+                signer = replace(signer, trusted_by=source, trust_list=SOURCE_NAMES[source])
+        children = _history_sources(entry.history, child, store, material, depth + 1)
+        out.append(replace(entry, history=children, signer=signer))
+    return tuple(out)
