@@ -516,3 +516,6 @@ class Report:
     sidecar_found: bool = False
     #: The first line (provenance.summary.build_summary); None until the verifier sets it.
     summary: Summary | None = None
+    #: Labels of assertions this signature removed from earlier versions' credentials
+    #: (the claim's ``redacted_assertions``, C2PA 2.2, 6.8), e.g. ``c2pa.metadata``.
+    redacted: tuple[str, ...] = ()

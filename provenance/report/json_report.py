@@ -206,6 +206,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "all_actions_included": report.all_actions_included,
         "sidecar": report.sidecar,
         "sidecar_found": report.sidecar_found,
+        "redacted": list(report.redacted),
         "problems": [
             {
                 "code": p.code,

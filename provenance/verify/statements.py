@@ -250,6 +250,25 @@ def history_sentence(history: tuple[HistoryEntry, ...]) -> str | None:
     return " ".join(parts) or None
 
 
+#: Plain words for what a redacted assertion held.
+_REDACTED_WORDS = {
+    "c2pa.metadata": "camera and location details",
+    "stds.exif": "camera and location details",
+    "c2pa.thumbnail.ingredient": "a thumbnail",
+}
+
+
+def redaction_sentence(labels: tuple[str, ...]) -> str:
+    """What this signature removed from the earlier versions' credentials (C2PA 2.2, 6.8)."""
+    words = list(
+        dict.fromkeys(_REDACTED_WORDS.get(label.split("__", 1)[0], label) for label in labels)
+    )
+    return (
+        "Information was removed from an earlier version's credentials when this was "
+        f"signed: {', '.join(words)}."
+    )
+
+
 def build_statements(report: Report) -> tuple[str, ...]:
     """The summary sentences for a report, in reading order.
 
@@ -298,6 +317,8 @@ def build_statements(report: Report) -> tuple[str, ...]:
     history = history_sentence(report.history)
     if history:
         claims.append(history)
+    if report.redacted:
+        claims.append(redaction_sentence(report.redacted))
     if verdict is Verdict.INVALID:
         claims = [f"It claims: {_lower_first(c)}" for c in claims]
     out.extend(claims)

@@ -613,7 +613,20 @@ def build_report(name: str, mime: str, store: StoreData, thumbnails: Mapping[str
         thumbnail=thumbnails.get(active.thumbnail_id or ""),
         identities=identities(active, store.statuses),
         all_actions_included=active.all_actions_included,
+        redacted=_redacted_labels(active.redacted),
     )
+
+
+def _redacted_labels(uris: Iterable[str]) -> tuple[str, ...]:
+    """The assertion labels of redaction URIs (attacker text: cleaned, bounded)."""
+    from provenance.sanitize import clean_text
+
+    out = []
+    for uri in list(uris)[:16]:
+        label = clean_text(uri.rsplit("/", 1)[-1], max_length=80)
+        if label and label not in out:
+            out.append(label)
+    return tuple(out)
 
 
 def _with_observed_extent(

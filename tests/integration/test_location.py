@@ -111,6 +111,12 @@ def test_parent_location_is_redacted_by_default(
     assert "c2pa.redacted" not in [a.action for a in report.actions]
     claim = json.loads(_crjson(final))["manifests"][0]["claim.v2"]
     assert sorted(claim["redacted_assertions"]) == sorted(result.redacted)
+    # ... and the report still says something was removed, and what.
+    assert report.redacted == ("c2pa.metadata",)
+    assert any(
+        "removed from an earlier version" in s and "location" in s for s in report.statements
+    )
+    assert report_to_dict(report)["redacted"] == ["c2pa.metadata"]
 
 
 def test_parent_location_kept_when_asked(
