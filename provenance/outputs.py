@@ -108,7 +108,7 @@ def plan_output(
         raise InputError(f"The folder {folder} cannot be used: {exc.strerror}.") from exc
     if not stat.S_ISDIR(folder_st.st_mode):
         raise InputError(f"{folder} is not a folder, so the {what} cannot be written in it.")
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if not _writable(folder):
         raise InputError(
             f"The folder {folder} is not writable, so the {what} {path.name} cannot be written.",
             hint="Choose a folder you can write to, or fix its permissions.",
@@ -130,6 +130,11 @@ def plan_output(
     if not force:
         raise OutputExistsError(f"{path} already exists.", hint="Use --force to replace it.")
     return OutputPlan(path, _identity(entry))
+
+
+def _writable(folder: Path) -> bool:
+    """Whether this process may create files in ``folder`` (a seam: root may write anywhere)."""
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def _refuse_inputs(path: Path, entry: os.stat_result, inputs: Iterable[Path], what: str) -> None:

@@ -220,3 +220,46 @@ def test_keys_csr_copy_does_not_follow_a_planted_symlink(home: Path, tmp_path: P
     assert result.exit_code == 0, result.output
     assert victim.read_text() == "precious"
     assert not link.is_symlink() and "CERTIFICATE REQUEST" in link.read_text()
+
+
+def test_verify_report_into_a_read_only_folder_is_one_sentence(
+    home: Path, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance import outputs
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    # CI runs as root, which may write anywhere: the check itself stands in for the mode.
+    monkeypatch.setattr(outputs, "_writable", lambda _folder: False)
+    result = _run("verify", str(signed), "-o", str(folder / "r.html"))
+    assert result.exit_code == 2
+    assert "not writable" in result.output and "internal error" not in result.output
+
+
+def test_two_concurrent_signings_to_one_output_one_wins(
+    tmp_path: Path, dev_identity: tuple[Any, bytes]
+) -> None:
+    import threading
+
+    from provenance.errors import OutputExistsError, ProvenanceError
+
+    raw = write_photo(tmp_path, "jpeg", width=320, height=240)
+    name = "x" * 246 + ".jpg"  # 250 bytes: the temp name no longer grows with it
+    output = tmp_path / name
+    outcomes: list[object] = []
+
+    def sign_it() -> None:
+        try:
+            sign_image(SignRequest(raw, output), dev_identity[0])
+            outcomes.append("signed")
+        except ProvenanceError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=sign_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert outcomes.count("signed") == 1, outcomes
+    assert sum(isinstance(o, OutputExistsError) for o in outcomes) == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

@@ -59,7 +59,7 @@ def test_read_only_folder_is_refused_before_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # root passes os.access on any folder; the check itself is what is tested.
-    monkeypatch.setattr(outputs.os, "access", lambda *_a, **_k: False)
+    monkeypatch.setattr(outputs, "_writable", lambda _folder: False)
     with pytest.raises(InputError, match="not writable"):
         plan_output(tmp_path / "r.html")
 
