@@ -329,9 +329,10 @@ def refine_edges(
     band of :data:`EDGE_BAND` pixels inside the edge a pixel stays only when it
     departs both from the parent and from the tone model (:data:`EDGE_DEPARTURE`
     levels, lightly blurred; the model is fitted on textured pixels and may be off
-    on levels it never saw, the parent is exact where nothing was graded):
-    windowed statistics cannot decide there, since every window at the edge
-    straddles both sides.
+    on levels it never saw, the parent is exact where nothing was graded), or
+    its 3 x 3 structure disagrees.  The 7 x 7 and coarser
+    windows cannot decide there, since every one of them at the edge straddles
+    both sides.
     """
     band = mask & ~_erode(mask, EDGE_BAND)
     if not band.any():
@@ -341,7 +342,11 @@ def refine_edges(
         largest_channel(edited_f - modelled, 1),
         largest_channel(edited_f - parent.astype(np.float32), 1),
     )
-    out: BoolArray = mask & (~band | (departure > EDGE_DEPARTURE))
+    # A 3 x 3 structure term straddles the edge by one pixel only: it keeps new texture
+    # whose colour happens to match the old (a fill blended from its surroundings).
+    tight = Stats(luma(parent), luma(edited), 1).structure
+    keep = (departure > EDGE_DEPARTURE) | (tight < STRONG_STRUCTURE)
+    out: BoolArray = mask & (~band | keep)
     return out
 
 

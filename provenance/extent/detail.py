@@ -41,6 +41,10 @@ DETAIL_SIDE = 3072
 BASE_FLOOR = 2.0
 #: |log2| of the energy ratio above which detail changed.
 DETAIL_LOG2 = 0.75
+#: How far the locally followed light may depart from the tone model's slope (factors):
+#: a low sun or a vignette stays within it, a polish or a smooth fill -- which lower
+#: coarse contrast too -- cannot hide behind it.
+GAIN_LIMIT = (0.7, 1.4)
 #: Averaging radius (working pixels) of the energies before the ratio.
 ENERGY_RADIUS = 2
 
@@ -154,14 +158,39 @@ def common_planes(parent: DetailPlane, edited: DetailPlane) -> tuple[Image.Image
     return p, e
 
 
-def local_gain(parent_luma: FloatArray, modelled_luma: FloatArray, radius: int = 4) -> FloatArray:
-    """Slope of the tone model against the parent per window (1 where the parent is flat)."""
+def local_gain(
+    parent_luma: FloatArray,
+    modelled_luma: FloatArray,
+    edited_luma: FloatArray | None = None,
+    radius: int = 4,
+) -> FloatArray:
+    """The local gain of the tone change: how much texture contrast the light alone scaled.
+
+    First the slope of the tone model against the parent per window (1 where the
+    parent is flat).  With ``edited_luma``, light that varies across the frame (a
+    low sun, a vignette) is followed too: the slope of the edit against the parent
+    on lightly blurred copies (box radius 2, below which grain and skin texture
+    live) over wider windows (radius 8), limited around the model's
+    slope by :data:`GAIN_LIMIT`, so a polish or a smooth fill is not explained away
+    as light.
+    """
     mp = _box_mean(parent_luma, radius)
     mm = _box_mean(modelled_luma, radius)
     cov = _box_mean(parent_luma * modelled_luma, radius) - mp * mm
     var = _box_mean(parent_luma * parent_luma, radius) - mp * mp
     gain = np.clip(cov / np.maximum(var, 4.0), 0.25, 4.0)
-    out: FloatArray = np.where(var > 4.0, gain, 1.0).astype(np.float32)
+    model: FloatArray = np.where(var > 4.0, gain, 1.0).astype(np.float32)
+    if edited_luma is None:
+        return model
+    p = _box_mean(parent_luma, 2)
+    e = _box_mean(edited_luma, 2)
+    wide = 8
+    mp, me = _box_mean(p, wide), _box_mean(e, wide)
+    var = _box_mean(p * p, wide) - mp * mp
+    cov = _box_mean(p * e, wide) - mp * me
+    slope = cov / np.maximum(var, 16.0)
+    local = np.clip(slope, model * np.float32(GAIN_LIMIT[0]), model * np.float32(GAIN_LIMIT[1]))
+    out: FloatArray = np.where(var > 16.0, local, model).astype(np.float32)
     return out
 
 

@@ -142,7 +142,7 @@ def measure(
     content = _clean(content)
 
     yp = content_step.luma(parent_px)
-    gain = detail_step.local_gain(yp, content_step.luma(modelled))
+    gain = detail_step.local_gain(yp, content_step.luma(modelled), content_step.luma(edited_px))
     if parent_plane is None:
         parent_plane = detail_step.plane_from_image(parent)
     if edited_plane is None:

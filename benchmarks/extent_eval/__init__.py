@@ -1,0 +1,1 @@
+"""Evaluation of the AI-extent measurement on real photographs (python -m benchmarks.extent_eval)."""
