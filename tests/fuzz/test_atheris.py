@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.parametrize(("target", "runs", "seconds"), [("parsers", 400, 10), ("verify", 60, 15)])
+@pytest.mark.parametrize(("target", "runs", "seconds"), [("parsers", 200, 6), ("verify", 30, 10)])
 def test_bounded_fuzz_run_finds_nothing(
     tmp_path: Path, target: str, runs: int, seconds: int
 ) -> None:
