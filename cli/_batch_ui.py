@@ -10,9 +10,6 @@ rich markup.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,11 +23,9 @@ from provenance_cli._common import terminal_width, use_color
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from provenance.outputs import OutputPlan
     from provenance.sign.request import SignRequest
-    from provenance.verify import VerifyOptions
     from provenance.volume.batch import BatchEvent
-    from provenance.volume.policy import Policy
+    from provenance.volume.check import CheckProgress, CheckRequest
 
 EXIT_POLICY_FAILED = 20
 EXIT_SIGN_FAILED = 1
@@ -205,65 +200,86 @@ def run_sign_batch(
     return 0
 
 
-def run_check(
-    paths: Sequence[Path],
-    policy: Policy,
-    options: VerifyOptions,
-    *,
-    jobs: int | None,
-    timeout_s: float | None,
-    csv_plan: OutputPlan | None,
-    json_plan: OutputPlan | None,
-) -> int:
-    """Verify every image under ``paths``, apply the policy, report; 0 all pass, 20 otherwise."""
+@contextmanager
+def _check_progress(engine: str) -> Iterator[Callable[[CheckProgress], None]]:
+    """A progress bar for ``check`` on stderr (TTY only); the total appears once enumerated."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True, highlight=False, markup=False)
+    if not console.is_terminal:
+        yield lambda _progress: None
+        return
+    progress = Progress(
+        TextColumn(f"checking ({engine})"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("failed {task.fields[failed]}"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("checking", total=None, failed=0, rate="")
+
+    def handle(state: CheckProgress) -> None:
+        elapsed = progress.tasks[0].elapsed or 0.0
+        rate = f"{state.checked / elapsed:.1f} files/s" if elapsed > 0 else ""
+        progress.update(
+            task,
+            completed=state.checked,
+            total=state.found if state.found_all else None,
+            failed=state.failed,
+            rate=rate,
+        )
+
+    with progress:
+        yield handle
+
+
+def run_check(request: CheckRequest) -> int:
+    """Check every input against the policy, with progress and a summary; 0 all pass, 20 otherwise."""
     from rich.table import Table
 
-    from provenance.errors import InputError
-    from provenance.outputs import refuse_inputs, write_output
-    from provenance.report.json_report import report_to_dict
-    from provenance.volume.batch import collect_images, verify_many
-    from provenance.volume.policy import CSV_COLUMNS, csv_row, evaluate
+    from provenance.volume.check import run_check as check_all
 
-    files = collect_images(paths)
-    if not files:
-        raise InputError("No images were found to check.", hint="Give image files or folders.")
-    for plan in (csv_plan, json_plan):
-        if plan is not None:  # a report may not replace a file it reports on
-            refuse_inputs(plan, files)
-    with _progress("checking", len(files)) as on_event:
-        reports = verify_many(files, options, jobs=jobs, timeout_s=timeout_s, on_event=on_event)
-    results = [evaluate(policy, report) for report in reports]
-
-    if csv_plan is not None:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for path, report, result in zip(files, reports, results, strict=True):
-            writer.writerow(csv_row(path, report, result))
-        write_output(csv_plan, buffer.getvalue().encode("utf-8"))
-    if json_plan is not None:
-        data = []
-        for report, result in zip(reports, results, strict=True):
-            entry = report_to_dict(report)
-            entry["policy"] = {"passed": result.passed, "reasons": list(result.reasons)}
-            data.append(entry)
-        text = json.dumps(data, indent=2, ensure_ascii=True) + "\n"
-        write_output(json_plan, text.encode("utf-8"))
+    with _check_progress(request.engine) as on_progress:
+        summary = check_all(request, on_progress=on_progress)
 
     out = _stdout_console()
-    table = Table(title="Policy check", title_justify="left")
-    table.add_column("file", overflow="fold")
-    table.add_column("verdict")
-    table.add_column("result")
-    table.add_column("reasons", overflow="fold")
-    for path, report, result in zip(files, reports, results, strict=True):
-        table.add_row(
-            _text(path),  # type: ignore[arg-type]
-            report.verdict.value,
-            "pass" if result.passed else "FAIL",
-            _text("; ".join(result.reasons)),  # type: ignore[arg-type]
-        )
-    out.print(table)
-    failed = sum(1 for r in results if not r.passed)
-    out.print(f"{len(files)} file(s): {len(files) - failed} pass, {failed} fail.")
+    if summary.rows:
+        title = "Policy check" if summary.rows_complete else "Files that fail the policy"
+        table = Table(title=title, title_justify="left")
+        table.add_column("file", overflow="fold")
+        table.add_column("verdict")
+        table.add_column("result")
+        table.add_column("reasons", overflow="fold")
+        for row in summary.rows:
+            table.add_row(
+                _text(row.source),  # type: ignore[arg-type]
+                row.verdict.value,
+                "pass" if row.passed else "FAIL",
+                _text("; ".join(row.reasons)),  # type: ignore[arg-type]
+            )
+        out.print(table)
+        if not summary.rows_complete and summary.failed > len(summary.rows):
+            out.print(
+                f"(the first {len(summary.rows)} of {summary.failed} failing files; "
+                "every file is in the --csv/--jsonl output)"
+            )
+    failed = summary.total_failed
+    line = f"{summary.total} file(s): {summary.total - failed} pass, {failed} fail."
+    resumed = summary.resumed_passed + summary.resumed_failed
+    if resumed:
+        line += f" ({resumed} already in the results file, {summary.checked} checked now.)"
+    out.print(line)
     return EXIT_POLICY_FAILED if failed else 0

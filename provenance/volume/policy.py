@@ -415,8 +415,11 @@ CSV_COLUMNS = (
 )
 
 
-def csv_row(path: Path, report: Report, result: PolicyResult) -> list[str | float | int]:
-    """One CSV row for ``check``: text cells are made inert, numbers stay numbers."""
+def csv_row(path: Path | str, report: Report, result: PolicyResult) -> list[str | float | int]:
+    """One CSV row for ``check``: text cells are made inert, numbers stay numbers.
+
+    ``path`` is the source as given (a path or a URL, written as it is).
+    """
     from provenance.sanitize import csv_cell
 
     signer = report.signer
