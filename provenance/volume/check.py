@@ -240,7 +240,7 @@ def run_check(
 
     With ``resume``, the CSV (or else the JSON Lines) results file is read back
     first and only missing files are checked and appended.  ``engine`` overrides
-    the one named in the request (tests use it to reach the cluster).
+    the one named in the request; the caller then owns it (and closes it).
     Raises :class:`InputError` when there is nothing to check.
     """
     from provenance.volume._engine import make_engine
@@ -265,6 +265,7 @@ def run_check(
     if first is None and not finished:
         raise InputError("No images were found to check.", hint="Give image files or folders.")
     job = VerifyJob(request.options, request.timeout_s, request.memory_limit_bytes)
+    owned = engine is None
     if engine is None:
         engine = make_engine(
             request.engine, jobs=request.jobs, scheduler=request.scheduler, workers=request.workers
@@ -278,16 +279,17 @@ def run_check(
         if json_plan is not None:
             sinks.append(JsonArraySink(json_plan))
         everything = itertools.chain(() if first is None else (first,), sources)
-        with engine:
-            return check_sources(
-                everything,
-                request.policy,
-                job,
-                engine,
-                sinks=sinks,
-                finished=finished,
-                on_progress=on_progress,
-            )
+        return check_sources(
+            everything,
+            request.policy,
+            job,
+            engine,
+            sinks=sinks,
+            finished=finished,
+            on_progress=on_progress,
+        )
     finally:
         for sink in sinks:
             sink.close()
+        if owned:
+            engine.close()
