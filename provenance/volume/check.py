@@ -230,6 +230,32 @@ def _plan(value: Path | OutputPlan | None, what: str, resume: bool) -> OutputPla
     return plan_output(value, force=resume, what=what)
 
 
+def _refuse_inputs(request: CheckRequest, plans: Iterable[OutputPlan | None]) -> None:
+    """A results file that already exists may not be one of the inputs (it would be replaced).
+
+    Only outputs that exist can be an input, so only then are the inputs walked once
+    more beforehand (lazily, a ``stat`` per local file) to compare identities.
+    """
+    from provenance.volume.sources import iter_sources
+
+    existing = {plan.replaces: plan.path for plan in plans if plan and plan.replaces}
+    if not existing:
+        return
+    for source in iter_sources(request.paths, request.inputs):
+        if is_url(source):
+            continue
+        try:
+            st = os.stat(source)
+        except OSError:
+            continue
+        output = existing.get((st.st_dev, st.st_ino))
+        if output is not None:
+            raise InputError(
+                f"The results file {output} is the input file {source}: it would be overwritten.",
+                hint="Choose another output name: inputs are never modified.",
+            )
+
+
 def run_check(
     request: CheckRequest,
     *,
@@ -260,6 +286,7 @@ def run_check(
                 hint="Use --csv FILE and/or --jsonl FILE with --resume.",
             )
         finished = read_finished(resume_from.path)
+    _refuse_inputs(request, (csv_plan, jsonl_plan, json_plan))
     sources = iter_sources(request.paths, request.inputs)
     first = next(sources, None)
     if first is None and not finished:
