@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,14 +89,36 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, dev_identity: tuple[Any, by
 
 
 @pytest.fixture(scope="module")
-def dask_engine() -> Any:
-    """One LocalCluster of two workers for the module, with the crash hook in its environment."""
+def s3_endpoint() -> Iterator[str]:
+    """moto's standalone S3 server on loopback, and the AWS variables that point s3fs at it."""
+    server_module = pytest.importorskip("moto.server", reason="moto[server] is not installed")
+    pytest.importorskip("s3fs", reason="s3fs is not installed")
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            patch.setenv(name, value)
+        yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def dask_engine(s3_endpoint: str) -> Iterator[Any]:
+    """One LocalCluster of two workers for the module; its workers inherit the crash hook
+    and the S3 endpoint from the environment they start in."""
     from provenance.volume._engine.dask import DaskEngine
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(CRASH_HOOK_ENV, "crasher-")  # workers inherit it when they start
+        patch.setenv(CRASH_HOOK_ENV, "crasher-")
         engine = DaskEngine(workers=2, chunk_size=8)
-        engine.client  # noqa: B018 - start the cluster now, inside the patched environment
+        engine.client  # noqa: B018 - start the cluster now, inside this environment
     yield engine
     engine.close()
 
@@ -177,3 +200,71 @@ def test_killing_a_dask_worker_loses_no_file(
     expected = {str(p) for p in folder.glob("*.jpg")}
     assert len(files) == len(expected) == summary.total  # every input exactly once
     assert set(files) == expected
+
+
+@pytest.mark.slow
+def test_object_storage_prefix_and_manifest(
+    corpus: Path, tmp_path: Path, s3_endpoint: str, dask_engine: Any
+) -> None:
+    """s3://bucket/prefix/ is listed page by page and each object fetched by the worker."""
+    import s3fs
+
+    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_endpoint})
+    fs.mkdir("intake")
+    seeds = corpus / "seeds"
+    for kind in KINDS:
+        fs.pipe(f"intake/day1/{kind}.jpg", (seeds / f"{kind}.jpg").read_bytes())
+    fs.pipe("intake/day1/.hidden.jpg", b"x")
+    fs.pipe("intake/day1/notes.txt", b"x")
+    local_csv, dask_csv = tmp_path / "local.csv", tmp_path / "dask.csv"
+    base = _request(corpus, "local", local_csv)
+    from dataclasses import replace
+
+    local = run_check(replace(base, paths=("s3://intake/day1/",), jobs=2))
+    dask = run_check(
+        replace(base, paths=("s3://intake/day1/",), csv_path=dask_csv, engine="dask"),
+        engine=dask_engine,
+    )
+    assert local.total == dask.total == len(KINDS)
+    assert sorted(_rows(local_csv)) == sorted(_rows(dask_csv))
+    with open(local_csv, newline="", encoding="utf-8") as handle:
+        rows = {r["file"]: r for r in csv.DictReader(handle)}
+    assert set(rows) == {f"s3://intake/day1/{kind}.jpg" for kind in KINDS}
+    assert rows["s3://intake/day1/good.jpg"]["verdict"] == "trusted"
+    assert rows["s3://intake/day1/tampered.jpg"]["verdict"] == "invalid"
+
+    # A manifest (CSV with a path column) mixing an object, a missing object and a local file.
+    manifest = tmp_path / "inputs.csv"
+    local_file = corpus / "seeds" / "good.jpg"
+    manifest.write_text(
+        f"id,path\n1,s3://intake/day1/unsigned.jpg\n2,s3://intake/day1/gone.jpg\n3,{local_file}\n",
+        encoding="utf-8",
+    )
+    listed_csv = tmp_path / "listed.csv"
+    summary = run_check(replace(base, paths=(), inputs=manifest, csv_path=listed_csv))
+    assert summary.total == 3
+    with open(listed_csv, newline="", encoding="utf-8") as handle:
+        listed = {r["file"]: r for r in csv.DictReader(handle)}
+    assert listed["s3://intake/day1/unsigned.jpg"]["verdict"] == "no_credentials"
+    assert listed["s3://intake/day1/gone.jpg"]["verdict"] == "unreadable"
+    assert "does not exist" in listed["s3://intake/day1/gone.jpg"]["reasons"]
+    assert listed[str(local_file)]["verdict"] == "trusted"
+
+
+def test_resume_appends_only_what_is_missing(corpus: Path, tmp_path: Path) -> None:
+    """An interrupted CSV (a torn last line) is completed: every input exactly once."""
+    from dataclasses import replace
+
+    folder = corpus / "submissions" / "c"
+    csv_path = tmp_path / "run.csv"
+    request = replace(_request(corpus, "local", csv_path, jobs=2), paths=(str(folder),))
+    first = run_check(request)
+    lines = csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = lines[:21]  # the header and 20 rows, then half a row: an interrupted run
+    csv_path.write_text("".join(kept) + lines[21][:15], encoding="utf-8")
+    again = run_check(replace(request, resume=True))
+    assert again.resumed_passed + again.resumed_failed == 20
+    assert again.checked == first.total - 20
+    assert again.total == first.total
+    assert (again.total_failed, again.total - again.total_failed) == (first.failed, first.passed)
+    assert sorted(_rows(csv_path)) == sorted(line.rstrip("\r\n") for line in lines[1:])
