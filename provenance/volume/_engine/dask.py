@@ -25,8 +25,11 @@ exactly once.  We add what it cannot know about:
   (``KilledWorker``) is resubmitted up to ``retries`` times, then its files are
   reported ``unreadable`` with the reason.  A result is taken exactly once, when
   its future completes, so no file is written twice.
-* **Portable job.**  Workers may run on other machines, so the trust anchors are
-  resolved on the client and sent as PEM text, not as paths.
+* **Portable job.**  Workers of an existing cluster may run on other machines, so
+  the user's own anchors (``--trust`` files, ``trust add``) are resolved on the
+  client and sent as PEM text, not as paths; the C2PA / TSA / Interim lists are
+  the ones installed on the workers.  A LocalCluster shares this machine's files
+  and gets the options unchanged.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ class PortableJob:
 
 
 def portable(job: VerifyJob) -> PortableJob:
-    """Resolve the job's trust anchors to PEM text, so workers elsewhere use the same ones."""
+    """Resolve the user's own anchors to PEM text, so workers elsewhere use the same ones."""
     from provenance.identity.trust import anchors_pem
 
     options = job.options
@@ -237,7 +240,9 @@ class DaskEngine(Engine):
     def run(self, tasks: Iterable[Task], job: VerifyJob) -> Iterator[Outcome]:
         """Verify every task on the cluster; one outcome per task (see the module docstring)."""
         client = self.client
-        payload = portable(job)
+        # A LocalCluster shares this machine's files (the home folder, --trust files, updated
+        # trust lists); workers elsewhere get the anchors as PEM text instead.
+        payload = portable(job) if self.scheduler else PortableJob(job=job, anchors_pem="")
         digest = hashlib.sha256(pickle.dumps(payload)).hexdigest()[:16]
         plugin_name = f"provenance-check-{digest}"
         client.register_plugin(CheckPlugin(plugin_name, payload), name=plugin_name)
