@@ -67,6 +67,8 @@ _PRELOAD = [
     "provenance._c2pa",
 ]
 _SHUTDOWN_GRACE_S = 2.0
+#: Environment variables of the fsspec back-ends (S3, GCS, Azure) passed to ``source`` workers.
+_STORAGE_ENV_PREFIXES = ("AWS_", "BOTO_", "FSSPEC_", "GOOGLE_", "GCSFS_", "AZURE_")
 
 
 def default_jobs() -> int:
@@ -389,7 +391,12 @@ def source_pool(
     source (a :class:`_Crash` result; see :func:`provenance.volume.task.outcome_report`).
     Close it with ``pool.close()`` or use it as a context manager.
     """
-    return _Pool("source", options, jobs=jobs, timeout_s=timeout_s, memory_limit=memory_limit)
+    # The fork server keeps the environment of the moment it started; object-storage
+    # settings (endpoint, credentials) are taken from now and applied in each worker.
+    storage_env = {k: v for k, v in os.environ.items() if k.startswith(_STORAGE_ENV_PREFIXES)}
+    return _Pool(
+        "source", (options, storage_env), jobs=jobs, timeout_s=timeout_s, memory_limit=memory_limit
+    )
 
 
 def is_crash(value: object) -> bool:

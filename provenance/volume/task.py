@@ -56,10 +56,12 @@ def verify_source(source: str, options: VerifyOptions, scratch: str) -> Report:
     return replace(report, file=safe_filename_display(source))
 
 
-def source_init(options: VerifyOptions) -> tuple[VerifyOptions, str]:
-    """Worker start for the ``source`` kind: the options and a private scratch folder."""
+def source_init(args: tuple[VerifyOptions, dict[str, str]]) -> tuple[VerifyOptions, str]:
+    """Worker start for the ``source`` kind: storage settings, options, a scratch folder."""
     import tempfile
 
+    options, storage_env = args
+    os.environ.update(storage_env)  # see provenance.volume.pool.source_pool
     return options, tempfile.mkdtemp(prefix="provenance-fetch-")
 
 

@@ -130,7 +130,7 @@ def _request(corpus: Path, engine: str, csv_path: Path, **extra: Any) -> CheckRe
         policy=POLICY,
         options=options,
         engine=engine,
-        timeout_s=30,
+        timeout_s=120,  # generous: a loaded CI machine; crashers fail at once anyway
         csv_path=csv_path,
         **extra,
     )
