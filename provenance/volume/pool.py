@@ -1,33 +1,19 @@
-"""The guarded process pool: one file per worker at a time, time and memory limits, crash isolation.
+"""The streaming guarded pool behind ``check``'s engines: one source per worker at a time.
 
-Why a pool of our own instead of :class:`concurrent.futures.ProcessPoolExecutor`:
-c2pa-rs is native code, and a panic, a hang or an allocation failure in it takes
-down the whole process.  The standard executor marks the *entire* pool broken
-when one worker dies (``BrokenProcessPool``), losing every file in flight.  Here
-each worker runs one file at a time over its own pipe; when a worker dies, runs
-past the per-file time limit or hits its memory limit, only that file is
-reported and a fresh worker takes its place.
+Same design and guard as the pool of :mod:`provenance.volume.batch` (which
+``sign_many`` and ``verify_many`` use): c2pa-rs is native code, and a panic, a
+hang or an allocation failure in it takes down the whole process, so each
+worker verifies one file at a time over its own pipe; a worker that dies, runs
+past the time limit or hits its memory limit costs that file only, and a fresh
+worker (from a ``forkserver`` that preloaded the library, ~16 ms) takes its
+place.  What this pool adds is streaming: :meth:`_Pool.stream` pulls work
+from an iterator only when a worker is free and yields results as they end,
+and the pool stays up between calls (the Dask engine keeps one per worker
+thread).  What a worker does is a *kind*: a pair of functions named in
+``_KINDS`` and imported in the worker.
 
-Why ``forkserver``: forking the big parent (rich, typer, maybe threads in c2pa's
-runtime) is unsafe with native libraries, and ``spawn`` re-imports Pillow, numpy
-and c2pa in every worker (measured 0.2-0.45 s each).  A fork server that
-preloaded the library once starts a clean worker in about 16 ms, so replacing a
-crashed worker is cheap.  Where ``forkserver`` does not exist (Windows) we
-fall back to ``spawn``.
-
-Workers are given what they need to build their own state (signing identities
-hold a Python callable and cannot be pickled): ``sign_many`` passes the home
-folder and passphrase, and each worker unlocks the key once.  What a worker
-does is a *kind* (``sign``, ``verify``, ``source``): a pair of functions named in
-``_KINDS`` and imported in the worker, so this module knows nothing of signing.
-
-Test hooks (for the test-suite only, documented in docs/batch.md):
-``PROVENANCE_TEST_CRASH_ON=<substring>`` makes the worker exit abruptly
-(``os._exit``) when it picks up a file whose name contains the substring, and
-``PROVENANCE_TEST_HANG_ON=<substring>`` makes it sleep past any time limit.
-They are read in the parent when a worker starts (a fork server keeps the
-environment of the moment it was started) and acted on only in the worker entry
-point, so the library's real code paths never see them.
+Test hooks (the test-suite only, docs/batch.md): ``PROVENANCE_TEST_CRASH_ON`` and
+``PROVENANCE_TEST_HANG_ON`` make a worker ``os._exit`` or sleep on a matching name.
 """
 
 from __future__ import annotations
