@@ -39,10 +39,11 @@ from PIL import Image, ImageFilter
 from benchmarks.extent_eval import edits
 from provenance.extent import load_plane, measure_kinds
 from provenance.extent.morphology import _box_mean
+from provenance.sign.orchestrator import MEASURE_SIDE
 
 Mask = NDArray[np.bool_]
 #: Working size of the measurement (as ``sign --from``).
-SIDE = 768
+SIDE = MEASURE_SIDE
 
 
 def _resize_mask(mask: Mask, shape: tuple[int, int]) -> Mask:

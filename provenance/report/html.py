@@ -353,7 +353,7 @@ class HtmlRenderer:
                     "the declared areas"
                 )
             figures.append(
-                f'<figure><img class="overlay" src="{_data_uri(marked)}" alt="The picture '
+                f'<figure><img src="{_data_uri(marked)}" class="overlay" alt="The picture '
                 f'with the areas changed by AI coloured by kind of change">'
                 f'<figcaption class="legend">{legend}</figcaption></figure>'
             )

@@ -53,9 +53,11 @@ WORKING_SIDE = 1024
 #: JPEGs decode at the coarsest DCT scale keeping at least this longer side: 1/8
 #: for 24-60 MP photos (750-1000 px), enough for the thumbnail and the measurement.
 WORKING_MIN_SIDE = 640
-#: Longer side the extent is measured at: on 24 MP pairs the area agrees with a
-#: full-resolution measurement to 0.1 percentage point, at a fraction of the cost.
-MEASURE_SIDE = 768
+#: Longer side content and tone are measured at (detail reads its own finer luma planes,
+#: provenance.extent.detail).  Areas are questions about fractions of the picture, which
+#: this size answers; the structure statistics at three scales keep ``sign --from``
+#: within its budget here (benchmarks/bench.py, "sign --from vs without").
+MEASURE_SIDE = 640
 
 
 @dataclass(frozen=True, slots=True)

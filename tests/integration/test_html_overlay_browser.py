@@ -86,7 +86,7 @@ def test_backdrop_swap_overlay_covers_the_backdrop_not_the_person(tmp_path: Path
     content = next(a for a in report.actions if a.ai).extent
     assert content is not None and content.change(ChangeKind.CONTENT) is not None
     html = renderer_for("html").render([report])
-    found = re.search(r'<img class="overlay" src="(data:image/jpeg;base64,[^"]+)"', html)
+    found = re.search(r'<img src="(data:image/jpeg;base64,[^"]+)" class="overlay"', html)
     assert found, "the report has no per-kind overlay picture"
     assert "content replaced or added by AI" in html  # the legend names the kind
 
