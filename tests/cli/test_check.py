@@ -145,3 +145,31 @@ def test_check_bad_policy_is_an_error(home: Path, tmp_path: Path, submissions: P
     result = CliRunner().invoke(app, ["check", str(submissions), "--policy", str(policy)])
     assert result.exit_code == 1
     assert "allow_ai" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--engine", "spark"], "unknown --engine"),
+        (["--engine", "dask", "--jobs", "2"], "--jobs is for --engine local"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "are for --engine dask"),
+        (["--engine", "dask", "--workers", "1", "--scheduler", "tcp://x:1"], "not both"),
+        (["--resume"], "--resume needs --csv"),
+    ],
+)
+def test_check_engine_usage_errors(
+    home: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    policy = tmp_path / "house.toml"
+    policy.write_text(POLICY)
+    result = CliRunner().invoke(app, ["check", str(tmp_path), "--policy", str(policy), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_check_needs_inputs(home: Path, tmp_path: Path) -> None:
+    policy = tmp_path / "house.toml"
+    policy.write_text(POLICY)
+    result = CliRunner().invoke(app, ["check", "--policy", str(policy)])
+    assert result.exit_code == 2
+    assert "--inputs FILE" in result.output
