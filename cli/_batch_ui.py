@@ -54,6 +54,20 @@ def _text(value: object) -> object:
     return Text(clean_text(value, max_length=400) or "")
 
 
+def middle_ellipsis(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters by replacing its middle with "…".
+
+    The end (the file name) is kept whole when it fits: "sub/…/long/name.jpg".
+    """
+    if len(text) <= width:
+        return text
+    width = max(width, 5)
+    tail = text.rsplit("/", 1)[-1]
+    keep_tail = min(len(tail) + 1, width - 4) if len(tail) + 4 <= width else width * 2 // 3
+    keep_head = width - 1 - keep_tail
+    return text[:keep_head] + "…" + text[-keep_tail:]
+
+
 @contextmanager
 def _progress(description: str, total: int) -> Iterator[Callable[[BatchEvent], None]]:
     """An event handler that drives a progress bar on stderr, or does nothing when piped."""
@@ -255,19 +269,26 @@ def run_check(request: CheckRequest) -> int:
     with _check_progress(request.engine) as on_progress:
         summary = check_all(request, on_progress=on_progress)
 
+    from rich.text import Text
+
+    from provenance.sanitize import safe_filename_display
+
     out = _stdout_console()
     if summary.rows:
         title = "Policy check" if summary.rows_complete else "Files that fail the policy"
+        # Readable at 80 columns: one line per file name (the middle of a long path is
+        # elided, never the file name itself), reasons wrap at word boundaries.
+        budget = max(16, int(terminal_width() * 0.34))
         table = Table(title=title, title_justify="left")
-        table.add_column("file", overflow="fold")
-        table.add_column("verdict")
-        table.add_column("result")
-        table.add_column("reasons", overflow="fold")
+        table.add_column("file", no_wrap=True, max_width=budget)
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("result", no_wrap=True)
+        table.add_column("reasons", overflow="fold", ratio=1)
         for row in summary.rows:
             table.add_row(
-                _text(row.source),  # type: ignore[arg-type]
-                row.verdict.value,
-                "pass" if row.passed else "FAIL",
+                Text(middle_ellipsis(safe_filename_display(str(row.source)), budget)),
+                row.verdict.value.replace("_", " "),
+                Text("pass", style="bold green") if row.passed else Text("FAIL", style="bold red"),
                 _text("; ".join(row.reasons)),  # type: ignore[arg-type]
             )
         out.print(table)

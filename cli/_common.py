@@ -24,11 +24,46 @@ EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 
 
+def wrap(message: str, *, stream: object = None) -> str:
+    """``message`` wrapped at word boundaries to the terminal's width, when it is a terminal.
+
+    Piped output (scripts, logs, CI) keeps each message on one line so it can be
+    searched whole; paths and URLs are never broken (no long-word breaking), and
+    continuation lines keep the message's own indentation.
+    """
+    target = stream if stream is not None else sys.stderr
+    if not getattr(target, "isatty", lambda: False)():
+        return message
+    import textwrap
+
+    width = terminal_width()
+    indent = message[: len(message) - len(message.lstrip())]
+    lead = indent + ("  " if message.lstrip().startswith(("error:", "hint:", "warning:")) else "")
+    return (
+        textwrap.fill(
+            message,
+            width=width,
+            subsequent_indent=lead if len(lead) < width // 2 else "",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        or message
+    )
+
+
 def err(message: str) -> None:
-    """One line to stderr, made inert: file names and manifest text in it cannot drive the terminal."""
+    """One message to stderr, made inert: file names and manifest text in it cannot drive
+    the terminal; wrapped at word boundaries on a terminal (whole lines when piped)."""
     from provenance.sanitize import printable_line
 
-    typer.echo(printable_line(message), err=True)
+    typer.echo(wrap(printable_line(message)), err=True)
+
+
+def say(message: str) -> None:
+    """One message to stdout, wrapped at word boundaries on a terminal."""
+    from provenance.sanitize import printable_line
+
+    typer.echo(wrap(printable_line(message), stream=sys.stdout))
 
 
 def fail(message: str, hint: str | None = None, code: int = EXIT_INTERNAL) -> NoReturn:
@@ -63,7 +98,11 @@ def require_inputs(paths: Iterable[Path]) -> None:
     """A path that does not exist is a usage error (exit 2), reported before any work."""
     for path in paths:
         if not os.path.lexists(path):
-            fail(f"{path} does not exist.", "Check the path.", code=EXIT_USAGE)
+            fail(
+                f"no such file: {path} does not exist.",
+                "Check the path (relative paths start from the current folder).",
+                code=EXIT_USAGE,
+            )
 
 
 def plan_outputs(

@@ -17,6 +17,7 @@ from provenance_cli import (
     cmd_agent,
     cmd_check,
     cmd_demo,
+    cmd_help,
     cmd_keys,
     cmd_serve,
     cmd_sign,
@@ -35,7 +36,8 @@ def _new_app() -> typer.Typer:
             "11 invalid, 12 no credentials, 13 unreadable."
         ),
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
         pretty_exceptions_enable=False,
         pretty_exceptions_show_locals=False,
         rich_markup_mode=None,
@@ -46,7 +48,9 @@ def _new_app() -> typer.Typer:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"provenance {__version__}")
+        from provenance.versions import versions_line
+
+        typer.echo(f"provenance {__version__} ({versions_line()})")
         raise typer.Exit(0)
 
 
@@ -54,7 +58,11 @@ def root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Show the version (and the c2pa-python / c2pa-rs versions) and exit.",
         ),
     ] = False,
 ) -> None:
@@ -72,6 +80,7 @@ COMMANDS: dict[str, Callable[..., None] | typer.Typer] = {
     "agent": cmd_agent.app,
     "watch": cmd_watch.watch,
     "serve": cmd_serve.serve,
+    "help": cmd_help.help_topic,
 }
 
 

@@ -9,6 +9,19 @@ import typer
 
 from provenance_cli._common import fail, plan_outputs, require_inputs, run
 
+POLICY_HINT = (
+    "Print an example policy with: provenance check --example-policy > house.toml "
+    "(or: provenance help policy)."
+)
+
+
+def _print_example_policy(value: bool) -> None:
+    if value:
+        from provenance.guides import guide
+
+        typer.echo(guide("policy"), nl=False)
+        raise typer.Exit(0)
+
 
 def check(
     policy: Annotated[
@@ -87,6 +100,15 @@ def check(
     force: Annotated[
         bool, typer.Option("--force", help="Replace existing --csv/--json files.")
     ] = False,
+    example_policy: Annotated[
+        bool,
+        typer.Option(
+            "--example-policy",
+            callback=_print_example_policy,
+            is_eager=True,
+            help="Print an example house policy (TOML) and exit.",
+        ),
+    ] = False,
 ) -> None:
     """Verify every image and apply a policy. Exit 0 when all pass, 20 when any fails."""
     from provenance.config import home_dir, load_settings
@@ -120,10 +142,14 @@ def check(
     )
 
     def go() -> int:
+        from provenance.errors import PolicyError
         from provenance.identity.trust import anchors_pem
         from provenance_cli._batch_ui import run_check
 
-        rules = load_policy(policy)
+        try:
+            rules = load_policy(policy)
+        except PolicyError as exc:
+            raise PolicyError(exc.message, hint=exc.hint or POLICY_HINT) from exc
         home = home_dir()
         # Read the anchors once here so a bad --trust file is one clear error, not N.
         anchors_pem(None if no_trust_store else home, tuple(trust or ()))

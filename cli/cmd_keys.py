@@ -69,9 +69,9 @@ def init(
     from provenance.identity.keys import init_identity
 
     def go() -> None:
-        info = init_identity(
-            home_dir(), name, org, passphrase(confirm=True), email=email, force=force
-        )
+        secret = passphrase(confirm=True)
+        warn_short_passphrase(secret)
+        info = init_identity(home_dir(), name, org, secret, email=email, force=force)
         err(f"Created a development identity for {info.name} ({info.organization}).")
         err(f"  key (encrypted, owner-only): {info.key_file}")
         err(f"  certificate chain:           {info.certificate_chain}")
@@ -79,10 +79,24 @@ def init(
         err("Others see your files as 'intact, signer not trusted' unless they trust this root:")
         err(f"  provenance trust add {info.root_certificate}")
         err(
-            "For identities others can trust without that step, see keys/README.md (keys csr / import)."
+            "For identities others can trust without that step, see: provenance help keys (keys csr / import)."
         )
 
     run(go)
+
+
+#: Shorter passphrases are accepted, with a warning (NIST SP 800-63B asks for length).
+MIN_PASSPHRASE = 12
+
+
+def warn_short_passphrase(secret: bytes) -> None:
+    """Warn (not refuse) when a new key's passphrase is shorter than 12 characters."""
+    if len(secret.decode("utf-8", "replace")) < MIN_PASSPHRASE:
+        err(
+            f"warning: the passphrase is shorter than {MIN_PASSPHRASE} characters; anyone who "
+            "copies the key file can guess a short one. A few words make a long one that is "
+            "easy to remember."
+        )
 
 
 @app.command("show")
@@ -171,9 +185,9 @@ def csr(
     (csr_plan,) = plan_outputs([(output, "request file")], force=force)
 
     def go() -> None:
-        info = create_csr(
-            home_dir(), name, org, passphrase(confirm=True), email=email, algorithm=alg, force=force
-        )
+        secret = passphrase(confirm=True)
+        warn_short_passphrase(secret)
+        info = create_csr(home_dir(), name, org, secret, email=email, algorithm=alg, force=force)
         if csr_plan is not None:
             from provenance.outputs import write_output
 
@@ -193,7 +207,7 @@ def csr(
         err(f"Certificate request for {info.subject}: {output or info.csr_path}")
         err("Send the request to a CA on the C2PA trust list and ask for a certificate with")
         err(
-            "key usage digitalSignature and extended key usage emailProtection (see keys/README.md)."
+            "key usage digitalSignature and extended key usage emailProtection (see: provenance help keys)."
         )
         err("When it is issued, run: provenance keys import --cert CHAIN.pem")
 

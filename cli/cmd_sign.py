@@ -419,8 +419,8 @@ def _sign_one(request: SignRequest, identity: Callable[[], SigningIdentity]) -> 
     """Sign one file in this process; the identity may still be unlocking."""
     from provenance.sanitize import safe_filename_display
     from provenance.sign import sign_image
-    from provenance.sign.orchestrator import REPLACED_NOTE
     from provenance.sign.recorded import recorded_hints, recorded_lines
+    from provenance.sign.resign import REPLACED_NOTE
 
     result = sign_image(request, identity)
     if result.sidecar is not None:

@@ -189,7 +189,14 @@ def open_image(
 
     try:
         img = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses a header past twice its own limit before we see the size.
+        raise InputError(
+            f"The image is too large to process safely (its header declares more than "
+            f"{max_pixels:,} pixels, the limit).",
+            hint="Reduce the image, or raise max_pixels in the settings if it is genuine.",
+        ) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise InputError(
             "The file is not an image we can decode.",
             hint=f"Check that it is a complete {DECODABLE_TEXT} file.",
@@ -202,7 +209,8 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
     if width <= 0 or height <= 0 or width * height > max_pixels:
         raise InputError(
-            f"The image is too large to process safely ({width}x{height} pixels).",
+            f"The image is too large to process safely ({width}x{height} pixels; the limit is "
+            f"{max_pixels:,} pixels).",
             hint=f"The limit is {max_pixels:,} pixels.",
         )
 

@@ -519,3 +519,6 @@ class Report:
     #: Labels of assertions this signature removed from earlier versions' credentials
     #: (the claim's ``redacted_assertions``, C2PA 2.2, 6.8), e.g. ``c2pa.metadata``.
     redacted: tuple[str, ...] = ()
+    #: For broken credentials: a small JPEG of the file's *current* pixels (bounded
+    #: decode), shown beside the signed thumbnail so nobody mistakes one for the other.
+    current_thumbnail: bytes | None = field(default=None, repr=False)

@@ -86,7 +86,7 @@ def check_identity(
                 "This is a development identity: its root is on this machine only, so readers "
                 "see the signer as not trusted unless they add that root themselves.",
                 "For an identity others can trust, get a certificate from a CA on the C2PA "
-                "trust list: provenance keys csr (see keys/README.md).",
+                "trust list: provenance keys csr (see: provenance help keys).",
             )
         )
     return IdentityCheck(

@@ -332,12 +332,31 @@ class HtmlRenderer:
 
     def _pictures(self, report: Report) -> str:
         img = _picture(report.thumbnail, PICTURE_SIDE)
-        if img is None:
+        now = _picture(report.current_thumbnail, PICTURE_SIDE)
+        if img is None and now is None:
             return ""
-        figures = [
+        figures = []
+        if now is not None:
+            # Broken credentials: the file's own pixels first, labelled, so the signed
+            # thumbnail is never taken for the file the reader has.
+            figures.append(
+                f'<figure class="current"><img src="{_data_uri(now)}" alt="This file as it is '
+                'now">'
+                "<figcaption><strong>This file as it is now</strong> (its current pixels)."
+                "</figcaption></figure>"
+            )
+        if img is None:
+            return f'<div class="pics">{"".join(figures)}</div>'
+        caption = (
+            "<strong>The picture as it was signed</strong> (the thumbnail in the broken "
+            "credential, not this file)."
+            if now is not None
+            else "The picture as signed (from the credential)."
+        )
+        figures.append(
             f'<figure><img src="{_data_uri(img)}" alt="The signed picture">'
-            "<figcaption>The picture as signed (from the credential).</figcaption></figure>"
-        ]
+            f"<figcaption>{caption}</figcaption></figure>"
+        )
         kinds = ai_kind_regions(report)
         undeclared = report.ai.undeclared_regions
         if kinds:

@@ -40,6 +40,14 @@ from provenance.sign.manifest import ManifestPlan, build_definition, redaction_u
 from provenance.sign.request import EditKind as EditKind
 from provenance.sign.request import EditSpec as EditSpec
 from provenance.sign.request import SignRequest as SignRequest
+from provenance.sign.resign import (
+    KEPT_NOTE,
+    REPLACED_NOTE,
+    SELF_PARENT_NOTE,
+    has_own_credentials,
+    location_dropped,
+    named,
+)
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -47,6 +55,7 @@ if TYPE_CHECKING:
     from provenance import _c2pa
     from provenance.extent.detail import DetailPlane
     from provenance.identity.keys import SigningIdentity
+
 
 #: Working resolution shared by the thumbnail and the decoded copies the extent is measured on.
 WORKING_SIDE = 1024
@@ -360,7 +369,9 @@ def sign_image(
             # measured against the very same pixels (DESIGN.md "History").
             earlier = "kept"
             request = replace(request, parent=source)
-    opened = media.open_image(data, max_pixels=request.max_pixels, kind=kind)
+    opened = named(
+        source, lambda: media.open_image(data, max_pixels=request.max_pixels, kind=kind)
+    )
     capture: CaptureFacts | None = None
     if request.generated:
         capture = CaptureFacts(source=DigitalSourceType.TRAINED_ALGORITHMIC_MEDIA.value)
@@ -414,8 +425,12 @@ def sign_image(
         signer = identity() if callable(identity) else identity
         from provenance import _c2pa
 
-        working = working_job.result()
-        parent_img = parent_job.result() if parent_job is not None else None
+        working = named(source, working_job.result)
+        parent_img = (
+            named(request.parent, parent_job.result)
+            if parent_job is not None and request.parent is not None
+            else None
+        )
         planes: tuple[DetailPlane | None, DetailPlane | None] = (
             (plane_jobs[0].result(), plane_jobs[1].result()) if plane_jobs else (None, None)
         )
@@ -537,64 +552,11 @@ def sign_image(
         sidecar=sidecar,
         earlier_credentials=earlier,
         parent=request.parent,
-        location_dropped=_location_dropped(request, opened),
+        location_dropped=location_dropped(request, opened),
         training=request.training.value if request.training else None,
     )
 
 
-#: Said when a file's own credentials were kept as its parent (re-signing without --from).
-KEPT_NOTE = (
-    "It already had Content Credentials: they were kept as its parent (its history), and "
-    "this step is measured against the same file, so it records no change of pixels."
-)
-#: Said when --replace-credentials dropped them.
-REPLACED_NOTE = (
-    "Its earlier Content Credentials were REPLACED (--replace-credentials): their history "
-    "is gone from the new file."
-)
-#: Recorded on AI edits declared when re-signing a file against itself.
-SELF_PARENT_NOTE = (
-    "made before the earlier credentials of this same file; sign with --from the version it "
-    "was edited from to measure it"
-)
-
-
-def has_own_credentials(source: Path, data: bytes, kind: media.MediaType) -> bool:
-    """True when ``data`` carries an embedded C2PA manifest store (valid or not).
-
-    A cheap byte test first (every JUMBF manifest store is labelled "c2pa"), then
-    the reader, so an unsigned capture costs no parse.  A store only at a remote
-    address cannot be kept offline: that is refused with what to do.
-    """
-    if b"c2pa" not in data:
-        return False
-    from provenance import _c2pa
-
-    result = _c2pa.read_credentials(
-        io.BytesIO(data), kind.c2pa_mime, _c2pa.ReadOptions(want_thumbnails=False)
-    )
-    if result.outcome is _c2pa.ReadOutcome.REMOTE_ONLY:
-        raise InputError(
-            f"{source.name} refers to Content Credentials at a remote address, which cannot be "
-            "kept as its history offline.",
-            hint="Sign the original it came from with --from, or add --replace-credentials "
-            "to drop them (destructive).",
-        )
-    return result.outcome in (_c2pa.ReadOutcome.FOUND, _c2pa.ReadOutcome.MALFORMED)
-
-
-def _location_dropped(request: SignRequest, opened: Image.Image) -> bool:
-    """Whether the source's EXIF had GPS data that the credentials leave out.
-
-    Only the credentials: the image's own EXIF bytes are not rewritten by signing.
-    """
-    if request.keep_location or request.generated or request.parent is not None:
-        return False
-    try:
-        exif = opened.getexif()
-        return bool(exif.get_ifd(0x8825))  # GPSInfo
-    except Exception:  # noqa: BLE001 - broken EXIF: nothing was recorded either way
-        return False
 
 
 def _location_assertions(

@@ -135,6 +135,8 @@ def verify_file(path: Path, options: VerifyOptions | None = None) -> Report:
                     "This is not an image type we can read (the file content is not a known format).",
                 )
             report = _verify_stream(stream, kind, name, options, sidecar)
+            if report.verdict is Verdict.INVALID and options.want_thumbnails:
+                report = replace(report, current_thumbnail=current_picture(stream, kind, options))
             if sidecar is not None and options.sidecar is not None:
                 shown = safe_filename_display(options.sidecar.name)
                 statement = f"The credentials were read from the sidecar {shown}."
@@ -157,6 +159,29 @@ def verify_file(path: Path, options: VerifyOptions | None = None) -> Report:
             return report
     except OSError as exc:
         return _unreadable(name, "provenance.io", f"The file cannot be read ({exc.strerror}).")
+
+
+#: Longer side of the "as it is now" picture of a file whose credentials are broken.
+CURRENT_PICTURE_SIDE = 640
+
+
+def current_picture(
+    stream: IO[bytes], kind: media.MediaType, options: VerifyOptions
+) -> bytes | None:
+    """A small JPEG of the file's current pixels, or None when they cannot be decoded.
+
+    Decoded with the same byte and pixel limits as everything else (a stranger's
+    file can be a decompression bomb); a failure only means no picture.
+    """
+    try:
+        stream.seek(0)
+        data = stream.read(options.max_bytes + 1)
+        if len(data) > options.max_bytes:
+            return None
+        img = media.decode_reduced(data, CURRENT_PICTURE_SIDE, kind=kind)
+        return media.make_thumbnail(img, side=CURRENT_PICTURE_SIDE)
+    except (InputError, OSError, ValueError):
+        return None
 
 
 def _verify_with_found_sidecar(

@@ -270,7 +270,8 @@ class Policy:
         if not self.rules:
             raise PolicyError(
                 "The policy has no rules, so every file would pass.",
-                hint='Set at least one rule, e.g. require = "valid" (see docs/policy.example.toml).',
+                hint='Set at least one rule, e.g. require = "valid" '
+                "(print an example: provenance check --example-policy).",
             )
 
     def __and__(self, other: Policy) -> Policy:

@@ -1,0 +1,90 @@
+"""Re-signing a file that already has credentials: keep them as its history.
+
+C2PA: signing over a manifest store without an ingredient drops the earlier
+manifests (DESIGN.md "History").  :mod:`provenance.sign.orchestrator` makes the
+file's own credentials its ``parentOf`` ingredient unless ``replace_credentials``;
+this module holds the test for "has credentials" and the sentences said about it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from provenance import media
+from provenance.errors import InputError
+from provenance.sign.request import SignRequest
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+T = TypeVar("T")
+
+
+#: Said when a file's own credentials were kept as its parent (re-signing without --from).
+KEPT_NOTE = (
+    "It already had Content Credentials: they were kept as its parent (its history), and "
+    "this step is measured against the same file, so it records no change of pixels."
+)
+#: Said when --replace-credentials dropped them.
+REPLACED_NOTE = (
+    "Its earlier Content Credentials were REPLACED (--replace-credentials): their history "
+    "is gone from the new file."
+)
+#: Recorded on AI edits declared when re-signing a file against itself.
+SELF_PARENT_NOTE = (
+    "made before the earlier credentials of this same file; sign with --from the version it "
+    "was edited from to measure it"
+)
+
+
+def named(path: Path, decode: Callable[[], T]) -> T:
+    """Run a decode; its "cannot decode" / "too large" error then names the file."""
+    try:
+        return decode()
+    except InputError as exc:
+        if path.name in exc.message:
+            raise
+        raise InputError(
+            f"{path.name}: {exc.message[0].lower()}{exc.message[1:]}", hint=exc.hint
+        ) from exc
+
+
+def has_own_credentials(source: Path, data: bytes, kind: media.MediaType) -> bool:
+    """True when ``data`` carries an embedded C2PA manifest store (valid or not).
+
+    A cheap byte test first (every JUMBF manifest store is labelled "c2pa"), then
+    the reader, so an unsigned capture costs no parse.  A store only at a remote
+    address cannot be kept offline: that is refused with what to do.
+    """
+    if b"c2pa" not in data:
+        return False
+    from provenance import _c2pa
+
+    result = _c2pa.read_credentials(
+        io.BytesIO(data), kind.c2pa_mime, _c2pa.ReadOptions(want_thumbnails=False)
+    )
+    if result.outcome is _c2pa.ReadOutcome.REMOTE_ONLY:
+        raise InputError(
+            f"{source.name} refers to Content Credentials at a remote address, which cannot be "
+            "kept as its history offline.",
+            hint="Sign the original it came from with --from, or add --replace-credentials "
+            "to drop them (destructive).",
+        )
+    return result.outcome in (_c2pa.ReadOutcome.FOUND, _c2pa.ReadOutcome.MALFORMED)
+
+
+def location_dropped(request: SignRequest, opened: Image.Image) -> bool:
+    """Whether the source's EXIF had GPS data that the credentials leave out.
+
+    Only the credentials: the image's own EXIF bytes are not rewritten by signing.
+    """
+    if request.keep_location or request.generated or request.parent is not None:
+        return False
+    try:
+        exif = opened.getexif()
+        return bool(exif.get_ifd(0x8825))  # GPSInfo
+    except Exception:  # noqa: BLE001 - broken EXIF: nothing was recorded either way
+        return False
