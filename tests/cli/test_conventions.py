@@ -61,9 +61,15 @@ def test_shipped_guides_are_the_repository_docs() -> None:
     root = Path(__file__).resolve().parents[2]
     from provenance.guides import guide
 
-    assert guide("policy") == (root / "docs" / "policy.example.toml").read_text("utf-8")
-    assert guide("keys") == (root / "keys" / "README.md").read_text("utf-8")
-    assert guide("recipe") == (root / "docs" / "recipe.md").read_text("utf-8")
+    for topic, doc in (
+        ("policy", "docs/policy.example.toml"),
+        ("keys", "keys/README.md"),
+        ("recipe", "docs/recipe.md"),
+    ):
+        shipped = {"policy": "policy.example.toml", "keys": "keys.md", "recipe": "recipe.md"}
+        assert guide(topic) == (root / doc).read_text("utf-8"), (
+            f"{doc} changed: copy it to provenance/guides/{shipped[topic]} (shipped in the wheel)"
+        )
 
 
 def test_bad_policy_hint_works_for_a_wheel_install(home: Path, photo: Path, tmp_path: Path) -> None:
