@@ -55,17 +55,23 @@ def _text(value: object) -> object:
 
 
 def middle_ellipsis(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters by replacing its middle with "…".
+    """``text`` cut to ``width`` characters with "…" where something was left out.
 
-    The end (the file name) is kept whole when it fits: "sub/…/long/name.jpg".
+    Folders go first ("subs/…/DSC_0042.jpg"); a file name too long on its own keeps
+    its start (where the distinguishing number usually is) and its end (the
+    extension): "…/DSC_0042-final-de…sion.jpg".  Two files never read the same
+    because their common tail was all that was left.
     """
     if len(text) <= width:
         return text
-    width = max(width, 5)
-    tail = text.rsplit("/", 1)[-1]
-    keep_tail = min(len(tail) + 1, width - 4) if len(tail) + 4 <= width else width * 2 // 3
-    keep_head = width - 1 - keep_tail
-    return text[:keep_head] + "…" + text[-keep_tail:]
+    width = max(width, 8)
+    folder, _, name = text.rpartition("/")
+    if folder and len(name) + 3 <= width:
+        return text[: width - len(name) - 2] + "…/" + name
+    prefix = "…/" if folder else ""
+    room = width - len(prefix) - 1
+    end = min(len(name) // 2, max(4, room // 3))
+    return prefix + name[: room - end] + "…" + name[-end:]
 
 
 @contextmanager

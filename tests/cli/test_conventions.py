@@ -186,3 +186,15 @@ def test_check_table_is_readable_at_80_columns(
     assert max(len(line) for line in lines) <= 80
     assert len(lines) < 12 * 3 + 8, "\n".join(lines)  # a few lines per file, not ~8
     assert "FAIL" in result.stdout and "…" in result.stdout
+
+
+def test_middle_ellipsis_keeps_names_apart() -> None:
+    from provenance_cli._batch_ui import middle_ellipsis
+
+    folder = "subs/2026/december/a-very-long-photographer-name/"
+    a = middle_ellipsis(folder + "DSC_0001-final-delivery-version.jpg", 27)
+    b = middle_ellipsis(folder + "DSC_0002-final-delivery-version.jpg", 27)
+    assert len(a) == len(b) == 27 and a != b
+    assert a.startswith("…/DSC_0001") and a.endswith(".jpg")
+    assert middle_ellipsis(folder + "b.jpg", 27).endswith("…/b.jpg")
+    assert middle_ellipsis("a/b.jpg", 27) == "a/b.jpg"
