@@ -99,6 +99,10 @@ def edit_sentence(action: Action) -> str:
         if extent.note and "together" in extent.note
         else ""
     )
+    if extent.note and "outside the declared masks" in extent.note:
+        # A masked and an unmasked edit shared the step: this one is credited with
+        # what no mask declares, so the two add up to their union.
+        together = " (the change outside the other edits' declared masks)"
     if extent.changes and extent.method is ExtentMethod.MEASURED:
         return (
             f"{kind}{with_tool}: {what} — {kinds_sentence(extent.changes)}; "
