@@ -379,6 +379,7 @@ def _sign_with_agent(requests: list[SignRequest], home: Path) -> int | None:
     The agent does the whole job (no passphrase, no KDF, c2pa already warm); this
     process only sends the requests and prints what came back.
     """
+    from provenance.sanitize import clean_text, safe_filename_display
     from provenance.sign.agent_client import connect
 
     client = connect(home)
@@ -389,15 +390,21 @@ def _sign_with_agent(requests: list[SignRequest], home: Path) -> int | None:
         err("signing with the running agent (provenance agent status; --no-agent to bypass)")
         for wave in _waves(requests):
             for outcome in client.sign(wave):
+                # What comes back is shown like this process's own output, sanitised.
                 if outcome.ok:
-                    err(f"signed: {outcome.output}")
+                    err(f"signed: {safe_filename_display(str(outcome.output))}")
+                    for line in outcome.recorded:
+                        err(f"  {clean_text(line, max_length=500)}")
                     for note in outcome.notes:
-                        err(f"note: {note}")
+                        err(f"note: {clean_text(note, max_length=500)}")
+                    for hint in outcome.hints:
+                        err(f"hint: {clean_text(hint, max_length=500)}")
                 else:
                     code = 1
-                    err(f"error: {outcome.source.name}: {outcome.message}")
+                    name = safe_filename_display(outcome.source.name)
+                    err(f"error: {name}: {clean_text(outcome.message, max_length=500)}")
                     if outcome.hint:
-                        err(f"hint: {outcome.hint}")
+                        err(f"hint: {clean_text(outcome.hint, max_length=500)}")
     return code
 
 

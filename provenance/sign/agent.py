@@ -224,6 +224,8 @@ class _Session:
                     "notes": list(outcome.notes),
                     "message": outcome.message,
                     "hint": outcome.hint,
+                    "recorded": list(outcome.recorded),
+                    "hints": list(outcome.hints),
                 },
             )
         send_line(conn, {"event": "end"})

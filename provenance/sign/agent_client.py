@@ -217,6 +217,8 @@ class AgentOutcome:
     notes: tuple[str, ...] = ()
     message: str | None = None
     hint: str | None = None
+    recorded: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
 
 
 class AgentClient:
@@ -286,6 +288,8 @@ class AgentClient:
                 notes=tuple(str(n) for n in notes),
                 message=message.get("message"),
                 hint=message.get("hint"),
+                recorded=tuple(str(n) for n in message.get("recorded") or []),
+                hints=tuple(str(n) for n in message.get("hints") or []),
             )
 
 

@@ -55,6 +55,9 @@ class SignOutcome:
     notes: tuple[str, ...] = ()
     message: str | None = None
     hint: str | None = None
+    #: What was recorded and what to do differently (provenance.sign.recorded), for display.
+    recorded: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
 
 
 def preload() -> None:
@@ -105,7 +108,17 @@ def _sign_one(identity: SigningIdentity, request: SignRequest) -> SignOutcome:
             False,
             message=f"Signing failed unexpectedly ({type(exc).__name__}).",
         )
-    return SignOutcome(request.source, request.output, True, notes=result.notes)
+    from provenance.sign.recorded import recorded_hints, recorded_lines
+    from provenance.sign.resign import REPLACED_NOTE
+
+    return SignOutcome(
+        request.source,
+        request.output,
+        True,
+        notes=tuple(n for n in result.notes if n != REPLACED_NOTE),
+        recorded=recorded_lines(result),
+        hints=recorded_hints(result),
+    )
 
 
 def _worker_main(identity: SigningIdentity, conn: Connection) -> None:
