@@ -248,7 +248,10 @@ def _flag(entry: Mapping[str, Any], key: str, where: str) -> bool | None:
 
 
 def _path(value: str, base: Path) -> Path:
-    path = Path(value).expanduser()
+    try:
+        path = Path(value).expanduser()
+    except RuntimeError as exc:  # "~name" of a user this machine does not know (found by fuzzing)
+        raise InputError(f"The path {value!r} names a home folder that does not exist.") from exc
     return path if path.is_absolute() else base / path
 
 
