@@ -149,7 +149,13 @@ def watch(
         try:
             with WarmPool(identity, jobs=1) as pool:
                 watch_folder(
-                    in_dir, request_for, pool, show, lambda: stop["asked"], use_inotify=not poll
+                    in_dir,
+                    request_for,
+                    pool,
+                    show,
+                    lambda: stop["asked"],
+                    use_inotify=not poll,
+                    signer=(identity.name, identity.organization),
                 )
         finally:
             signal.signal(signal.SIGINT, previous)

@@ -150,22 +150,6 @@ def _existing(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def _already_signed(request: SignRequest) -> bool:
-    """An output from an earlier run: newer than its input, intact, and made from it."""
-    from provenance.verify.verifier import VerifyOptions, verify_file
-
-    try:
-        if request.output.stat().st_mtime_ns < request.source.stat().st_mtime_ns:
-            return False
-    except OSError:
-        return False
-    report = verify_file(
-        request.output,
-        VerifyOptions(use_trust_store=False, want_thumbnails=False, remeasure=False),
-    )
-    return report.verdict.is_intact and report.title == request.output.name
-
-
 def _arrivals(
     folder: Path, should_stop: Callable[[], bool], *, use_inotify: bool
 ) -> Iterator[tuple[Path, float]]:
@@ -207,14 +191,20 @@ def watch_folder(
     should_stop: Callable[[], bool],
     *,
     use_inotify: bool = True,
+    signer: tuple[str | None, str | None] | None = None,
 ) -> int:
     """Sign every finished image that appears in ``folder`` until ``should_stop()``; the count signed.
 
     ``make_request`` turns a file into its request (output path, parent, edits);
     ``pool`` signs (warm, crash-isolated).  Each file is signed at most once per
     run, and not at all when an earlier run's output is there and verifies.  The
-    file in progress when ``should_stop`` turns true is finished first.
+    file in progress when ``should_stop`` turns true is finished first.  An earlier
+    output counts as done by the same rule as a resumed batch
+    (:func:`provenance.volume.resume.is_our_output`; with ``signer``, signed by that
+    name and organization).
     """
+    from provenance.volume.resume import is_our_output
+
     done: set[Path] = set()
     signed = 0
     for path, noticed in _arrivals(folder, should_stop, use_inotify=use_inotify):
@@ -222,7 +212,7 @@ def watch_folder(
             continue
         done.add(path)
         request = make_request(path)
-        if request.output.exists() and not request.force and _already_signed(request):
+        if request.output.exists() and not request.force and is_our_output(request, signer):
             on_event(WatchEvent(WatchEventKind.SKIPPED, path, request.output, noticed, time.time()))
             continue
         for outcome in pool.sign_all([request]):
