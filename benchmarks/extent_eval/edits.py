@@ -184,21 +184,38 @@ def portrait_cases(
     rm = ellipse_mask((w, h), (60, 110, 40, 70), sc)
     fill = inpaint(P, rm)
     cases.append(Case("removed_object", parent, comp(P, fill, feather(rm, 1.0)), {"content": rm}))
+    # removed object, cloned fill: backdrop from elsewhere in the frame copied over it
+    # (what a content-aware or generative removal paints: plausible texture)
+    clone = np.roll(P, int(280 * sc), 1)
+    cases.append(
+        Case("removed_object_clone", parent, comp(P, clone, feather(rm, 3.0)), {"content": rm})
+    )
     return cases
 
 
 def inpaint(P, mask):
-    """Crude diffusion fill plus grain, like a content-aware removal of an object."""
+    """A diffusion fill plus grain, like a content-aware removal of an object.
+
+    Coarse to fine: the hole starts as the mean of the known pixels around it at a
+    wide radius, then is repeatedly replaced by box means of the current estimate at
+    shrinking radii (known pixels held fixed), so the fill continues the colours at
+    its edge and is smooth inside -- the object's structure is gone.
+    """
     rng = np.random.default_rng(7)
-    out = P.copy()
     known = ~mask
-    img = np.where(known[..., None], P, 0)
     k = known.astype(np.float32)
-    for r in (64, 32, 16, 8, 4):
-        blur = np.stack([box_mean(img[..., c] * k, r) for c in range(3)], 2)
-        kb = box_mean(k, r)
-        est = blur / np.maximum(kb, 1e-3)[..., None]
-        out = np.where(mask[..., None], est, out)
+    r0 = 64
+    kb = box_mean(k, r0)
+    out = np.stack(
+        [box_mean(np.where(known, P[..., c], 0), r0) / np.maximum(kb, 1e-3) for c in range(3)], 2
+    )
+    mean = P[known].mean(0)
+    out = np.where((kb > 1e-3)[..., None], out, mean)
+    out = np.where(mask[..., None], out, P)
+    for r in (48, 32, 24, 16, 12, 8, 6, 4):
+        for _ in range(2):
+            blur = np.stack([box_mean(out[..., c], r) for c in range(3)], 2)
+            out = np.where(mask[..., None], blur, P)
     return out + grain(rng, *mask.shape, 2.0)
 
 

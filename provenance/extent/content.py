@@ -21,6 +21,11 @@ new backdrop and called the person the change).
   structure-matching pixels next to it did not shift (a swapped backdrop ends
   sharply at the subject), whereas light (a glow, a relight) shifts the
   neighbours as well and is left to the tone step.
+* **Structure removed** (an object taken out and filled smoothly): next to a
+  flat side the structure term stays near 1, so :func:`structure_loss` reads a
+  band-pass at 1/4 of the working size, far coarser than skin texture or grain:
+  where the parent had features there and the edit has none, the object is
+  gone -- content, not a change of detail (a polish keeps that band).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from provenance.extent.morphology import BoolArray, FloatArray, _box_mean, _dilate, _erode
-from provenance.extent.regions import _components
+from provenance.extent.regions import _components, _render
 from provenance.extent.tone import _affine_correct, _apply_curves, _fit_curves
 
 #: SSIM's C3 = (0.03 * 255)^2 / 2 (levels^2): windows whose standard deviation is
@@ -356,6 +361,118 @@ EDGE_BAND = 12
 EDGE_DEPARTURE = 10.0
 
 
+#: Halvings of the working size at which lost structure is read: 1/4, features of
+#: about 4-30 working pixels, far coarser than skin texture, grain or a sharpening halo
+#: (a strong skin polish keeps about half of that band, a smooth fill a tenth).
+LOSS_LEVEL = 2
+#: The edit keeps less than this share of the band the tone model predicts ...
+LOSS_RATIO = 0.3
+#: ... and is flat at that scale (band RMS below this, levels) ...
+LOSS_FLAT = 2.5
+#: ... where the parent, as the tone model renders it, had at least this band RMS.
+LOSS_TEXTURE = 2.0
+#: Edit levels within this of black or white are clipped: light, not a fill, flattened them.
+LOSS_CLIP = 8.0
+#: A lost-structure region grows over flat edited pixels departing from the tone model
+#: by more than this (levels, largest channel, blurred) ...
+FILL_DEPARTURE = 6.0
+#: ... within this many working pixels of where the structure was lost.
+FILL_REACH = 16
+
+
+def _band_rms(plane: FloatArray) -> FloatArray:
+    """Local RMS (7 x 7 windows) of the band ``plane - box3x3(plane)``: structure, not slope."""
+    band = plane - _box_mean(plane, 1)
+    out: FloatArray = np.sqrt(_box_mean(band * band, WINDOW_RADIUS))
+    return out
+
+
+def structure_loss(
+    parent: NDArray[np.uint8],
+    edited: NDArray[np.uint8],
+    modelled: FloatArray,
+    fine: Stats,
+) -> tuple[BoolArray, BoolArray]:
+    """Structure the parent had and the edit lacks: a removed object, a smooth fill.
+
+    The structure term cannot see it: next to a flat side SSIM's ``C3`` makes any
+    window look similar (the known limit this closes).  A loss of contrast can, but
+    at the finest scales a polish or a denoise lowers contrast too, so the loss is
+    read on a band-pass at 1/4 of the working size (:data:`LOSS_LEVEL`), where the
+    parent's energy is features (a flag's stripes, a lamp, a person), not texture,
+    and where a smooth fill's gentle slope carries none: where the edit keeps less
+    than :data:`LOSS_RATIO` of the band of both the parent and the tone model (a
+    fade that the model follows lowers the band honestly; where light varies across
+    the frame the global curves may be steep and overstate it, the parent does not)
+    and is flat there, and is not clipped, the structure was removed.  A fill continues a little past
+    that core with the same smooth colour, so the region grows over flat edited
+    pixels that depart from the tone model (:data:`FILL_DEPARTURE`) within
+    :data:`FILL_REACH` pixels.  Returns (the core, the core grown over the fill):
+    the grown pixels were admitted pixel by pixel, so edge refinement skips them.
+    """
+    ye = luma(edited)
+    shape = ye.shape
+    p, m, e = luma(parent), luma(modelled), ye
+    for _ in range(LOSS_LEVEL):
+        p, m, e = half(p), half(m), half(e)
+    if min(m.shape) < 2 * WINDOW_RADIUS + 1:
+        nothing = np.zeros(shape, dtype=bool)
+        return nothing, nothing
+    band_pm = np.minimum(_band_rms(p), _band_rms(m))
+    band_e = _band_rms(e)
+    coarse = (band_pm > LOSS_TEXTURE) & (band_e < LOSS_FLAT) & (band_e < LOSS_RATIO * band_pm)
+    lost = upsample(coarse.astype(np.float32), shape) > 0.5
+    mean_e = _box_mean(ye, WINDOW_RADIUS)
+    lost &= (mean_e > LOSS_CLIP) & (mean_e < 255 - LOSS_CLIP)
+    lost = _dilate(_erode(lost, 1), 1) & lost
+    if not lost.any():
+        return lost, lost
+    departure = largest_channel(edited.astype(np.float32) - modelled, 2)
+    flat_edit = fine.var_edited < TEXTURE_VARIANCE
+    allowed = flat_edit & (departure > FILL_DEPARTURE) & _dilate(lost, FILL_REACH)
+    return lost, grow(lost, allowed)
+
+
+def fill_holes(mask: BoolArray, flat_edit: BoolArray, max_fraction: float) -> BoolArray:
+    """Small enclosed holes of ``mask`` whose edited pixels are flat join it.
+
+    Inside a smooth fill the new colour crosses the old one along thin lines, which
+    no cue can tell from "unchanged"; they are part of the same fill when they are
+    enclosed by the change, smaller than ``max_fraction`` of the picture and flat in
+    the edit (no structure of their own -- an unchanged strand of hair in a swapped
+    backdrop has structure and stays out).
+    """
+    holes = _components(~mask)
+    if holes.count == 0:
+        return mask
+    height, width = mask.shape
+    border = (holes.rows == 0) | (holes.rows == height - 1) | (holes.starts == 0)
+    border |= holes.ends == width
+    touches = np.bincount(holes.labels[border], minlength=holes.count) > 0
+    row_counts = np.zeros((height, width + 1), dtype=np.int32)
+    np.cumsum(flat_edit, axis=1, out=row_counts[:, 1:])
+    flat_runs = row_counts[holes.rows, holes.ends] - row_counts[holes.rows, holes.starts]
+    flat_count = np.bincount(holes.labels, weights=flat_runs, minlength=holes.count)
+    chosen_labels = (
+        ~touches
+        & (holes.areas <= max_fraction * mask.size)
+        & (flat_count >= FILL_FLAT_SHARE * holes.areas)
+    )
+    chosen = chosen_labels[holes.labels]
+    if not chosen.any():
+        return mask
+    out: BoolArray = mask | _render(
+        mask.shape, holes.rows[chosen], holes.starts[chosen], holes.ends[chosen]
+    )
+    return out
+
+
+#: Holes of the content mask up to this fraction of the picture may join it ...
+HOLE_FRACTION = 0.002
+#: ... when at least this share of their edited pixels is flat.
+FILL_FLAT_SHARE = 0.9
+
+
 def content_mask(
     parent: NDArray[np.uint8], edited: NDArray[np.uint8]
 ) -> tuple[BoolArray, FloatArray, BoolArray, FloatArray]:
@@ -364,5 +481,8 @@ def content_mask(
     similarity, fine = structure_map(yp, ye)
     structural = structure_change(similarity)
     flat, support, modelled = flat_replacement(parent, edited, structural, fine, similarity)
-    mask = refine_edges(structural | flat, parent, edited, modelled)
+    core, fill = structure_loss(parent, edited, modelled, fine)
+    mask = refine_edges(structural | flat | core, parent, edited, modelled) | fill
+    if fill.any():
+        mask = fill_holes(mask, fine.var_edited < TEXTURE_VARIANCE, HOLE_FRACTION)
     return mask, similarity, support, modelled
