@@ -46,3 +46,7 @@ LOCATION_ASSERTIONS = (METADATA_LABEL, EXIF_LABEL)
 
 #: Fields of those assertions that hold the location.
 LOCATION_FIELDS = ("exif:GPSLatitude", "exif:GPSLongitude", "exif:GPSAltitude")
+
+#: The extent note on components that share one measured change (no masks to tell them
+#: apart): written by sign/components.py, recognised by verify/placed.py.
+SHARED_COMPONENT_NOTE = "measured change shared by several placed parts"

@@ -386,6 +386,31 @@ class Problem:
     scope: ProblemScope = ProblemScope.ACTIVE
 
 
+class CheckResult(StrEnum):
+    """The outcome of comparing a recorded area with what the pixels show."""
+
+    CONSISTENT = "consistent"
+    INCONSISTENT = "inconsistent"
+    #: The comparison could not be made; the check says why.
+    COULD_NOT_CHECK = "could_not_check"
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedCheck:
+    """Declared vs observed for one placed component (verify time, thumbnail scale).
+
+    ``declared_area_fraction`` is the area its ``c2pa.placed`` action recorded;
+    ``observed_area_fraction`` the share of the picture that changed inside the
+    recorded regions when the parent's thumbnail is compared with this file's;
+    ``reason`` says why, when the check could not be made (plain words).
+    """
+
+    result: CheckResult
+    declared_area_fraction: float | None = None
+    observed_area_fraction: float | None = None
+    reason: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """An ingredient: an earlier version or component, with its own history."""
@@ -404,6 +429,8 @@ class HistoryEntry:
     placed: Extent | None = None
     #: For a component: a short name for what it is (``sky``), from the placing action.
     component_label: str | None = None
+    #: For a component: its recorded area checked against the pixels (None: not attempted).
+    placed_check: PlacedCheck | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ import datetime as dt
 
 from provenance.models import (
     Action,
+    CheckResult,
+    PlacedCheck,
     Region,
 )
 
@@ -99,3 +101,16 @@ def tool_name(agent: str | None) -> str | None:
     if not name or not version or len(version) > 40 or any(c.isspace() for c in version):
         return agent
     return f"{name} {version}"
+
+
+def placed_check_words(check: PlacedCheck) -> str:
+    """A placed component's declared-vs-observed check in one line (text and HTML reports)."""
+    declared = check.declared_area_fraction
+    recorded = f"recorded {percent(declared)}" if declared is not None else "recorded area unknown"
+    seen = check.observed_area_fraction
+    observed = f"{percent(seen)} changed there" if seen else "no change observed there"
+    if check.result is CheckResult.CONSISTENT:
+        return f"checked against the earlier version: consistent ({recorded}, {observed})"
+    if check.result is CheckResult.INCONSISTENT:
+        return f"checked against the earlier version: inconsistent ({recorded}, {observed})"
+    return f"could not check its placed area ({check.reason or 'reason not known'})"

@@ -42,7 +42,14 @@ from provenance.report.trustwords import (
 )
 from provenance.sanitize import clean_text
 from provenance.summary import history_signer_words, summary_of
-from provenance.wording import action_label, ai_kind, format_date, percent, tool_name
+from provenance.wording import (
+    action_label,
+    ai_kind,
+    format_date,
+    percent,
+    placed_check_words,
+    tool_name,
+)
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -127,6 +134,7 @@ vertical-align:middle;border:2px solid}
 .kind-detail{border-color:#0096dc;background:rgba(0,150,220,.45)}
 .kind-tone{border-color:#e69600;background:rgba(230,150,0,.35)}
 ol.actions{padding-left:22px;margin:0}
+.placed-check.inconsistent{color:var(--bad);font-weight:600}
 @media (max-width:480px){body{font-size:15px}.banner h1{font-size:19px}
 dl{grid-template-columns:1fr}dt{margin-top:6px}}
 """
@@ -472,6 +480,12 @@ class HtmlRenderer:
                 parts.append(
                     f"<div>Placed as {what}: {escape(percent(entry.placed.area_fraction))} "
                     f"of the picture, {escape(entry.placed.method.value)}</div>"
+                )
+            if entry.placed_check is not None:
+                result = entry.placed_check.result.value.replace("_", "-")
+                parts.append(
+                    f'<div class="placed-check {result}">'
+                    f"{_t(placed_check_words(entry.placed_check), 400)}</div>"
                 )
             if entry.capture is not None and entry.capture.has_camera:
                 camera = " ".join(p for p in (entry.capture.make, entry.capture.model) if p)

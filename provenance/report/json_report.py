@@ -18,6 +18,7 @@ from provenance.models import (
     HistoryEntry,
     Identity,
     KindAreas,
+    PlacedCheck,
     Report,
     SignerSummary,
 )
@@ -145,6 +146,18 @@ def _history(entry: HistoryEntry) -> dict[str, Any]:
         "history": [_history(h) for h in entry.history],
         "component_label": entry.component_label,
         "placed": _extent(entry.placed),
+        "placed_check": _placed_check(entry.placed_check),
+    }
+
+
+def _placed_check(check: PlacedCheck | None) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    return {
+        "result": check.result.value,
+        "declared_area_fraction": check.declared_area_fraction,
+        "observed_area_fraction": check.observed_area_fraction,
+        "reason": check.reason,
     }
 
 

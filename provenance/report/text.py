@@ -24,7 +24,7 @@ from provenance.report.trustwords import (
 )
 from provenance.sanitize import clean_text
 from provenance.summary import history_signer_words, summary_of
-from provenance.wording import ai_kind, format_date, percent
+from provenance.wording import ai_kind, format_date, percent, placed_check_words
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -269,6 +269,8 @@ class TextRenderer:
                         f"  placed as {what}: {percent(entry.placed.area_fraction)} of the picture"
                     )
                 node = parent.add(label)
+                if entry.placed_check is not None:
+                    node.add(Text(placed_check_words(entry.placed_check)))
                 if entry.capture is not None and entry.capture.has_camera:
                     camera = " ".join(
                         p for p in (_clean(entry.capture.make), _clean(entry.capture.model)) if p

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from provenance import media
 from provenance.errors import InputError
+from provenance.labels import SHARED_COMPONENT_NOTE
 from provenance.models import (
     Action,
     DigitalSourceType,
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from provenance import _c2pa
     from provenance.sign.request import ComponentSpec, SignRequest
 
-#: Recorded on components that share one measured change (no masks to tell them apart).
-SHARED_COMPONENT_NOTE = "measured change shared by several placed parts"
 #: Side of the thumbnails recorded for components and AI inputs.
 THUMBNAIL_SIDE = 512
 

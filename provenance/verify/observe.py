@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +35,9 @@ from provenance.models import (
 )
 from provenance.store import ManifestData, StoreData
 from provenance.wording import percent
+
+if TYPE_CHECKING:
+    from provenance.extent.kinds import Measurement
 
 __all__ = [
     "DILATE_FRACTION",
@@ -66,7 +70,8 @@ def _parent_thumbnail_id(manifest: ManifestData) -> str | None:
     return None
 
 
-def _grow(region: Region, amount: float) -> Region:
+def grow(region: Region, amount: float) -> Region:
+    """``region`` grown by ``amount`` (a fraction of each side) on every side, clipped."""
     x0 = max(0.0, region.x - amount)
     y0 = max(0.0, region.y - amount)
     x1 = min(1.0, region.x + region.width + amount)
@@ -100,7 +105,7 @@ def compare_masks(
     height, width = changed.shape
     allowed = np.zeros((height, width), dtype=bool)
     for region in regions:
-        grown = _grow(region, DILATE_FRACTION)
+        grown = grow(region, DILATE_FRACTION)
         x0 = max(0, int(np.floor(grown.x * width)))
         y0 = max(0, int(np.floor(grown.y * height)))
         x1 = min(width, int(np.ceil((grown.x + grown.width) * width)))
@@ -124,26 +129,52 @@ def observe_extent(report: Report, store: StoreData, thumbnails: Mapping[str, by
     """The report with ``ai.observed_area_fraction`` / ``ai.consistent`` filled in when possible.
 
     Needs the active manifest's thumbnail (the edited image) and its ``parentOf``
-    ingredient's thumbnail (the parent).  Returns the report unchanged when either
+    ingredient's thumbnail (the parent).  Leaves the AI summary unchanged when either
     is missing, undecodable or of another shape (a crop cannot be compared pixel
-    by pixel), or when the image is AI-generated as a whole.
+    by pixel), or when the image is AI-generated as a whole.  Each placed
+    component is checked too (:mod:`provenance.verify.placed`), or marked
+    ``could_not_check`` with the reason.
     """
+    from provenance.verify.placed import check_components, not_checked
+
+    found, reason = _remeasure(report, store, thumbnails)
+    if found is None:
+        return not_checked(report, reason)
+    mask = found.changed
+    observed = round(float(np.count_nonzero(mask)) / mask.size, 4)
+    kinds = KindAreas(
+        content=_fraction(found.content),
+        detail=_fraction(found.detail),
+        tone=_fraction(found.tone),
+    )
+    return check_components(judge_kinds(judge(report, mask, observed), kinds), mask)
+
+
+def _remeasure(
+    report: Report, store: StoreData, thumbnails: Mapping[str, bytes]
+) -> tuple[Measurement | None, str]:
+    """The change between the parent's thumbnail and this file's, or why there is none."""
     from provenance.extent.align import GeometryMismatch
     from provenance.extent.detail import load_plane
     from provenance.extent.measure import measure_kinds
+    from provenance.verify import placed
 
     active = store.active
-    if active is None or report.ai.generated:
-        return report
+    if active is None:
+        return None, placed.NO_OWN_THUMBNAIL
+    if report.ai.generated:
+        return None, placed.GENERATED
     parent_id = _parent_thumbnail_id(active)
     edited_data = thumbnails.get(active.thumbnail_id or "")
     parent_data = thumbnails.get(parent_id or "")
-    if edited_data is None or parent_data is None:
-        return report
+    if parent_data is None:
+        return None, placed.NO_PARENT_THUMBNAIL
+    if edited_data is None:
+        return None, placed.NO_OWN_THUMBNAIL
     edited = media.decode_thumbnail(edited_data)
     parent = media.decode_thumbnail(parent_data)
     if edited is None or parent is None:
-        return report
+        return None, placed.UNDECODABLE
     # The detail planes are the thumbnails themselves, with their JPEG floor.
     planes = [
         load_plane(data, max_pixels=media.THUMBNAIL_MAX_PIXELS, max_side=media.THUMBNAIL_SIDE)
@@ -158,15 +189,8 @@ def observe_extent(report: Report, store: StoreData, thumbnails: Mapping[str, by
             edited_plane=planes[1],
         )
     except (GeometryMismatch, ValueError):
-        return report
-    mask = found.changed
-    observed = round(float(np.count_nonzero(mask)) / mask.size, 4)
-    kinds = KindAreas(
-        content=_fraction(found.content),
-        detail=_fraction(found.detail),
-        tone=_fraction(found.tone),
-    )
-    return judge_kinds(judge(report, mask, observed), kinds)
+        return None, placed.OTHER_SHAPE
+    return found, ""
 
 
 def _fraction(mask: NDArray[np.bool_]) -> float:

@@ -26,6 +26,7 @@ from provenance.report.trustwords import (
     vouched_by,
 )
 from provenance.sanitize import clean_text
+from provenance.verify.placed import component_sentences
 from provenance.wording import (
     action_label,
     ai_kind,
@@ -331,6 +332,7 @@ def build_statements(report: Report) -> tuple[str, ...]:
     observed = observed_sentence(report)
     if observed:
         out.append(observed)
+    out.extend(component_sentences(report))
     if report.signer is not None:
         who = report.signer.organization or report.signer.name or "an unnamed signer"
         source = vouched_by(report.signer)

@@ -660,7 +660,9 @@ def _with_observed_extent(
     """Re-measure AI change against the parent's embedded thumbnail (DESIGN.md step 7)."""
     if len(thumbnails) < 2:
         # Nothing to compare (no parent thumbnail): skip importing numpy and Pillow.
-        return report
+        from provenance.verify import placed
+
+        return placed.not_checked(report, placed.NO_PARENT_THUMBNAIL)
     from provenance.verify.observe import observe_extent
 
     return observe_extent(report, store, thumbnails)
