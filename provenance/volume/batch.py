@@ -1,69 +1,38 @@
-"""Many files at once: a small process pool with per-file isolation, time limits and resume.
+"""Many files at once: ``sign_many`` and ``verify_many`` on the guarded pool, with resume.
 
-Why a pool of our own instead of :class:`concurrent.futures.ProcessPoolExecutor`:
-c2pa-rs is native code, and a panic, a hang or an allocation failure in it takes
-down the whole process.  The standard executor marks the *entire* pool broken
-when one worker dies (``BrokenProcessPool``), losing every file in flight.  Here
-each worker runs one file at a time over its own pipe; when a worker dies, runs
-past the per-file time limit or hits its memory limit, only that file is
-reported and a fresh worker takes its place.
-
-Why ``forkserver``: forking the big parent (rich, typer, maybe threads in c2pa's
-runtime) is unsafe with native libraries, and ``spawn`` re-imports Pillow, numpy
-and c2pa in every worker (measured 0.2-0.45 s each).  A fork server that
-preloaded the library once starts a clean worker in about 16 ms, so replacing a
-crashed worker is cheap.  Where ``forkserver`` does not exist (Windows) we
-fall back to ``spawn``.
-
-Workers are given what they need to build their own state (signing identities
-hold a Python callable and cannot be pickled): ``sign_many`` passes the home
-folder and passphrase, and each worker unlocks the key once.
-
-Test hooks (for the test-suite only, documented in docs/batch.md):
-``PROVENANCE_TEST_CRASH_ON=<substring>`` makes the worker exit abruptly
-(``os._exit``) when it picks up a file whose name contains the substring, and
-``PROVENANCE_TEST_HANG_ON=<substring>`` makes it sleep past any time limit.
-They are read in the parent when a worker starts (a fork server keeps the
-environment of the moment it was started) and acted on only in the worker entry
-point, so the library's real code paths never see them.
+The pool itself (one file per worker process at a time, a crash, hang or memory
+blow-up costing that file only, a ``forkserver`` for cheap fresh workers) is
+:mod:`provenance.volume.pool`, shared with ``check``'s engines.  This module
+adds what signing and verifying a list of files need around it: the signing
+worker's state (the key, unlocked once per worker and only when something is to
+be signed), resume (an output that is already ours is skipped), outputs named
+twice, the size limit before any worker reads a file, progress events and the
+summary.  ``verify_many`` runs the same per-file function as ``check``
+(:func:`provenance.volume.task.verify_source`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from provenance.errors import KeyProblem, OperationError, ProvenanceError
-from provenance.models import Problem, Report, Verdict
-from provenance.sanitize import safe_filename_display
+from provenance.errors import ProvenanceError
+from provenance.models import Report
+from provenance.volume.pool import CRASH_HOOK_ENV as CRASH_HOOK_ENV
+from provenance.volume.pool import DEFAULT_VERIFY_MEMORY_BYTES as DEFAULT_VERIFY_MEMORY_BYTES
+from provenance.volume.pool import DEFAULT_VERIFY_TIMEOUT_S as DEFAULT_VERIFY_TIMEOUT_S
+from provenance.volume.pool import HANG_HOOK_ENV as HANG_HOOK_ENV
+from provenance.volume.pool import crash_message, is_crash, sign_pool, source_pool
+from provenance.volume.pool import default_jobs as default_jobs
 
 if TYPE_CHECKING:
-    from multiprocessing.context import BaseContext
-    from multiprocessing.process import BaseProcess
-
     from provenance.sign.request import SignRequest
     from provenance.verify.verifier import VerifyOptions
-
-#: Default wall-clock limit for verifying one file in a worker.
-DEFAULT_VERIFY_TIMEOUT_S = 60.0
-#: Default address-space limit of a verify worker (RLIMIT_AS, Linux/macOS).
-DEFAULT_VERIFY_MEMORY_BYTES = 2 * 1024**3
-
-CRASH_HOOK_ENV = "PROVENANCE_TEST_CRASH_ON"
-HANG_HOOK_ENV = "PROVENANCE_TEST_HANG_ON"
-
-# Modules the fork server imports once, so each worker starts warm.
-_PRELOAD = ["provenance.volume.batch", "provenance.sign", "provenance.verify", "provenance._c2pa"]
-_SHUTDOWN_GRACE_S = 2.0
 
 
 class EventKind(StrEnum):
@@ -134,23 +103,6 @@ class BatchSummary:
         return len(self.outcomes) / self.elapsed if self.elapsed > 0 else 0.0
 
 
-def default_jobs() -> int:
-    """The number of cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _context() -> BaseContext:
-    """The multiprocessing context for workers (see the module docstring for why)."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
 # --------------------------------------------------------------------------- worker side
 
 
@@ -185,14 +137,14 @@ class _LazyIdentity:
         return self._identity
 
 
-def _sign_init(args: tuple[Path, bytes]) -> Any:
+def sign_init(args: tuple[Path, bytes]) -> Any:
     from provenance.sign.allocator import reuse_freed_memory
 
     reuse_freed_memory()  # each worker signs file after file: reuse their buffers
     return _LazyIdentity(args)
 
 
-def _sign_run(
+def sign_run(
     identity: _LazyIdentity, request: SignRequest
 ) -> tuple[EventKind, str | None] | tuple[EventKind, str | None, tuple[str, ...]]:
     """Sign one request in a worker: skip our own up-to-date output; replace others only with force.
@@ -223,7 +175,7 @@ def _sign_run(
                 f"{output.name} already exists and is not an up-to-date output signed "
                 "by you; use --force to replace it",
             )
-    signing_identity = identity.get()  # a KeyProblem here stops the batch (see _worker_main)
+    signing_identity = identity.get()  # a KeyProblem here stops the batch (pool._worker_main)
     try:
         result = sign_image(request, signing_identity)
     except ProvenanceError as exc:
@@ -231,239 +183,6 @@ def _sign_run(
     from provenance.sign.recorded import recorded_tags
 
     return EventKind.DONE, result.extent_note, recorded_tags(result)
-
-
-def _verify_init(args: VerifyOptions) -> Any:
-    return args
-
-
-def _verify_run(options: Any, path: Path) -> Report:
-    from provenance.verify.verifier import verify_file
-
-    return verify_file(path, options)
-
-
-_INIT: dict[str, Callable[[Any], Any]] = {"sign": _sign_init, "verify": _verify_init}
-_RUN: dict[str, Callable[[Any, Any], Any]] = {"sign": _sign_run, "verify": _verify_run}
-
-
-def _task_name(payload: Any) -> str:
-    source = getattr(payload, "source", payload)
-    return Path(source).name
-
-
-def _apply_test_hooks(hooks: dict[str, str], name: str) -> None:
-    """Simulate a native crash or a hang for the test-suite (see the module docstring)."""
-    crash = hooks.get(CRASH_HOOK_ENV)
-    if crash and crash in name:
-        os._exit(70)
-    hang = hooks.get(HANG_HOOK_ENV)
-    if hang and hang in name:
-        time.sleep(3600)
-
-
-def _limit_memory(limit: int | None) -> None:
-    if not limit:
-        return
-    try:
-        import resource
-    except ImportError:  # not POSIX: no address-space limit available
-        return
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _worker_main(
-    conn: Connection, kind: str, init_args: Any, hooks: dict[str, str], memory_limit: int | None
-) -> None:
-    """Worker entry point: set limits, build state once, then run one task at a time."""
-    # The parent handles Ctrl-C and stops workers itself; a traceback per worker helps nobody.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        _limit_memory(memory_limit)
-        state = _INIT[kind](init_args)
-    except ProvenanceError as exc:
-        conn.send(("init_error", type(exc).__name__, exc.message, exc.hint))
-        return
-    except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed start
-        conn.send(("init_error", "OperationError", f"worker start failed ({exc})", None))
-        return
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        index, payload = message
-        _apply_test_hooks(hooks, _task_name(payload))
-        try:
-            result: tuple[Any, ...] = ("ok", _RUN[kind](state, payload))
-        except KeyProblem as exc:
-            # The key cannot be unlocked: every file would fail the same way.
-            conn.send(("init_error", type(exc).__name__, exc.message, exc.hint))
-            return
-        except MemoryError:
-            result = ("error", "ran out of memory (over the worker's memory limit)")
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the worker
-            result = ("error", f"unexpected error ({type(exc).__name__})")
-        try:
-            conn.send(("result", index, result))
-        except MemoryError:
-            conn.send(("result", index, ("error", "ran out of memory sending the result")))
-
-
-# --------------------------------------------------------------------------- parent side
-
-
-class _Worker:
-    """One worker process, its pipe and the task it is running (parent-side bookkeeping)."""
-
-    __slots__ = ("conn", "deadline", "process", "started", "task")
-
-    def __init__(self, process: BaseProcess, conn: Connection) -> None:
-        self.process = process
-        self.conn = conn
-        self.task: int | None = None
-        self.started = 0.0
-        self.deadline: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Crash:
-    """A task that ended without a result: the worker died or ran out of time."""
-
-    message: str
-
-
-_INIT_ERRORS: dict[str, type[ProvenanceError]] = {
-    "KeyProblem": KeyProblem,
-}
-
-
-def _signal_name(code: int) -> str:
-    try:
-        return signal.Signals(-code).name
-    except ValueError:
-        return f"signal {-code}"
-
-
-class _Pool:
-    """Run tasks on up to ``jobs`` workers, one task per worker at a time."""
-
-    def __init__(
-        self,
-        kind: str,
-        init_args: Any,
-        *,
-        jobs: int,
-        timeout_s: float | None,
-        memory_limit: int | None,
-    ) -> None:
-        self.kind = kind
-        self.init_args = init_args
-        self.jobs = max(1, jobs)
-        self.timeout_s = timeout_s
-        self.memory_limit = memory_limit
-        self.ctx = _context()
-        hook_names = (CRASH_HOOK_ENV, HANG_HOOK_ENV)
-        self.hooks = {k: os.environ[k] for k in hook_names if os.environ.get(k)}
-        self.workers: list[_Worker] = []
-
-    def _start(self) -> _Worker:
-        parent_conn, child_conn = self.ctx.Pipe(duplex=True)
-        process = self.ctx.Process(  # type: ignore[attr-defined]
-            target=_worker_main,
-            args=(child_conn, self.kind, self.init_args, self.hooks, self.memory_limit),
-            daemon=True,
-        )
-        process.start()
-        child_conn.close()
-        return _Worker(process, parent_conn)
-
-    def _stop(self, worker: _Worker, *, kill: bool) -> None:
-        if kill:
-            worker.process.kill()
-        else:
-            try:
-                worker.conn.send(None)
-            except OSError:
-                pass
-        worker.process.join(_SHUTDOWN_GRACE_S)
-        if worker.process.is_alive():
-            worker.process.kill()
-            worker.process.join()
-        worker.conn.close()
-
-    def run(
-        self,
-        payloads: Sequence[Any],
-        on_start: Callable[[int], None],
-        on_result: Callable[[int, Any, float], None],
-    ) -> None:
-        """Run every payload; ``on_result`` gets a result or a :class:`_Crash` per index."""
-        pending = deque(range(len(payloads)))
-        try:
-            self.workers = [self._start() for _ in range(min(self.jobs, len(payloads)))]
-            while pending or any(w.task is not None for w in self.workers):
-                for worker in self.workers:
-                    if worker.task is None and pending:
-                        index = pending.popleft()
-                        worker.task = index
-                        worker.started = time.monotonic()
-                        worker.deadline = (
-                            worker.started + self.timeout_s if self.timeout_s else None
-                        )
-                        on_start(index)
-                        worker.conn.send((index, payloads[index]))
-                self._wait_once(on_result)
-        finally:
-            for worker in self.workers:
-                self._stop(worker, kill=worker.task is not None)
-            self.workers = []
-
-    def _wait_once(self, on_result: Callable[[int, Any, float], None]) -> None:
-        busy = [w for w in self.workers if w.task is not None]
-        deadlines = [w.deadline for w in busy if w.deadline is not None]
-        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
-        waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-        ready = set(wait(waitables, timeout))
-        now = time.monotonic()
-        for slot, worker in enumerate(self.workers):
-            index = worker.task
-            if index is None:
-                continue
-            elapsed = now - worker.started
-            if worker.conn in ready:
-                try:
-                    message = worker.conn.recv()
-                except (EOFError, OSError):
-                    message = None
-                if message is not None and message[0] == "result":
-                    worker.task = None
-                    status, value = message[2]
-                    on_result(index, value if status == "ok" else _Crash(value), elapsed)
-                    continue
-                if message is not None and message[0] == "init_error":
-                    _, name, text, hint = message
-                    raise _INIT_ERRORS.get(name, OperationError)(text, hint=hint)
-                # EOF without a result: the worker died; fall through to the crash report.
-            elif worker.process.sentinel not in ready and (
-                worker.deadline is None or now < worker.deadline
-            ):
-                continue
-            if worker.process.sentinel in ready or worker.conn in ready:
-                worker.process.join(_SHUTDOWN_GRACE_S)
-                code = worker.process.exitcode
-                if code is not None and code < 0:
-                    why = f"the worker was killed by {_signal_name(code)}"
-                else:
-                    why = f"the worker stopped unexpectedly (exit code {code})"
-                crash = _Crash(f"{why} while processing this file")
-            else:
-                crash = _Crash(f"took longer than the time limit of {self.timeout_s:g} s")
-            self._stop(worker, kill=True)
-            self.workers[slot] = self._start()
-            on_result(index, crash, elapsed)
 
 
 # --------------------------------------------------------------------------- public API
@@ -511,8 +230,8 @@ def sign_many(
     def on_result(slot: int, value: Any, elapsed: float) -> None:
         request = requests[runnable[slot]]
         recorded: tuple[str, ...] = ()
-        if isinstance(value, _Crash):
-            status, message = EventKind.FAILED, value.message
+        if is_crash(value):
+            status, message = EventKind.FAILED, crash_message(value)
         else:
             status, message, *rest = value
             recorded = tuple(rest[0]) if rest else ()
@@ -522,28 +241,10 @@ def sign_many(
         emit(BatchEvent(status, request.source, message, elapsed))
 
     if runnable:
-        pool = _Pool(
-            "sign",
-            (home, passphrase),
-            jobs=jobs or default_jobs(),
-            timeout_s=timeout_s,
-            memory_limit=None,
-        )
+        pool = sign_pool(home, passphrase, jobs=jobs or default_jobs(), timeout_s=timeout_s)
         pool.run([requests[i] for i in runnable], on_start, on_result)
     final = tuple(o for o in outcomes if o is not None)
     return BatchSummary(outcomes=final, elapsed=time.monotonic() - started)
-
-
-def _unreadable_report(path: Path, code: str, explanation: str) -> Report:
-    from provenance.summary import with_summary
-    from provenance.verify.statements import build_statements
-
-    report = Report(
-        file=safe_filename_display(str(path)),
-        verdict=Verdict.UNREADABLE,
-        problems=(Problem(code=code, explanation=explanation),),
-    )
-    return with_summary(replace(report, statements=build_statements(report)))
 
 
 def verify_many(
@@ -562,6 +263,8 @@ def verify_many(
     ``timeout_s`` or exceeds ``memory_limit_bytes`` is ``unreadable`` with the
     reason, and the run goes on with a fresh worker.
     """
+    from provenance.volume.task import outcome_report, unreadable_report
+
     emit = on_event or (lambda _event: None)
     reports: list[Report | None] = [None] * len(paths)
     runnable: list[int] = []
@@ -571,8 +274,8 @@ def verify_many(
         except OSError:
             size = 0  # the worker reports the precise reason
         if size > options.max_bytes:
-            reports[index] = _unreadable_report(
-                path,
+            reports[index] = unreadable_report(
+                str(path),
                 "provenance.tooLarge",
                 f"The file is larger than the limit of {options.max_bytes:,} bytes, "
                 "so it was not read.",
@@ -586,24 +289,21 @@ def verify_many(
 
     def on_result(slot: int, value: Any, elapsed: float) -> None:
         path = paths[runnable[slot]]
-        if isinstance(value, _Crash):
-            value = _unreadable_report(
-                path, "provenance.workerFailed", f"Verification stopped: {value.message}."
-            )
-            emit(BatchEvent(EventKind.FAILED, path, value.problems[0].explanation, elapsed))
+        report = outcome_report(str(path), value)
+        if is_crash(value):
+            emit(BatchEvent(EventKind.FAILED, path, report.problems[0].explanation, elapsed))
         else:
-            emit(BatchEvent(EventKind.DONE, path, value.verdict.value, elapsed))
-        reports[runnable[slot]] = value
+            emit(BatchEvent(EventKind.DONE, path, report.verdict.value, elapsed))
+        reports[runnable[slot]] = report
 
     if runnable:
-        pool = _Pool(
-            "verify",
+        pool = source_pool(
             options,
             jobs=jobs or default_jobs(),
             timeout_s=timeout_s,
             memory_limit=memory_limit_bytes,
         )
-        pool.run([paths[i] for i in runnable], on_start, on_result)
+        pool.run([str(paths[i]) for i in runnable], on_start, on_result)
     return [r for r in reports if r is not None]
 
 

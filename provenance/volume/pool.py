@@ -1,19 +1,40 @@
-"""The streaming guarded pool behind ``check``'s engines: one source per worker at a time.
+"""The one guarded process pool: per-file isolation, time and memory limits, streaming.
 
-Same design and guard as the pool of :mod:`provenance.volume.batch` (which
-``sign_many`` and ``verify_many`` use): c2pa-rs is native code, and a panic, a
-hang or an allocation failure in it takes down the whole process, so each
-worker verifies one file at a time over its own pipe; a worker that dies, runs
-past the time limit or hits its memory limit costs that file only, and a fresh
-worker (from a ``forkserver`` that preloaded the library, ~16 ms) takes its
-place.  What this pool adds is streaming: :meth:`_Pool.stream` pulls work
-from an iterator only when a worker is free and yields results as they end,
-and the pool stays up between calls (the Dask engine keeps one per worker
-thread).  What a worker does is a *kind*: a pair of functions named in
-``_KINDS`` and imported in the worker.
+``sign_many`` / ``verify_many`` (:mod:`provenance.volume.batch`) and both
+engines of ``check`` (:mod:`provenance.volume._engine`) run their files here.
 
-Test hooks (the test-suite only, docs/batch.md): ``PROVENANCE_TEST_CRASH_ON`` and
-``PROVENANCE_TEST_HANG_ON`` make a worker ``os._exit`` or sleep on a matching name.
+Why a pool of our own instead of :class:`concurrent.futures.ProcessPoolExecutor`:
+c2pa-rs is native code, and a panic, a hang or an allocation failure in it takes
+down the whole process.  The standard executor marks the *entire* pool broken
+when one worker dies (``BrokenProcessPool``), losing every file in flight.  Here
+each worker runs one file at a time over its own pipe; when a worker dies, runs
+past the per-file time limit or hits its memory limit (``RLIMIT_AS``), only that
+file is reported (a :class:`_Crash` result) and a fresh worker takes its place.
+
+Why ``forkserver``: forking the big parent (rich, typer, maybe threads in c2pa's
+runtime) is unsafe with native libraries, and ``spawn`` re-imports Pillow, numpy
+and c2pa in every worker (measured 0.2-0.45 s each).  A fork server that
+preloaded the library once starts a clean worker in about 16 ms, so replacing a
+crashed worker is cheap.  Where ``forkserver`` does not exist (Windows) we
+fall back to ``spawn``.
+
+What a worker does is a *kind*: an (init, run) pair of functions named in
+``_KINDS`` and imported in the worker, so this module knows nothing of signing
+or verifying.  Workers are given what they need to build their own state
+(signing identities hold a Python callable and cannot be pickled): the ``sign``
+kind gets the home folder and passphrase and unlocks the key once per worker.
+:meth:`_Pool.stream` pulls work from an iterator only when a worker is free and
+yields results as they end (back-pressure: a lazy enumeration of millions of
+files is never materialised); :meth:`_Pool.run` is the indexed, callback form
+``sign_many`` and ``verify_many`` use.
+
+Test hooks (for the test-suite only, documented in docs/batch.md):
+``PROVENANCE_TEST_CRASH_ON=<substring>`` makes the worker exit abruptly
+(``os._exit``) when it picks up a file whose name contains the substring, and
+``PROVENANCE_TEST_HANG_ON=<substring>`` makes it sleep past any time limit.
+They are read in the parent when a worker starts (a fork server keeps the
+environment of the moment it was started) and acted on only in the worker entry
+point, so the library's real code paths never see them.
 """
 
 from __future__ import annotations
@@ -32,6 +53,7 @@ from provenance.errors import KeyProblem, OperationError, ProvenanceError
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
     from multiprocessing.process import BaseProcess
+    from pathlib import Path
 
     from provenance.verify.verifier import VerifyOptions
 
@@ -80,6 +102,7 @@ def _context() -> BaseContext:
 #: What each kind of worker runs: (module, init function, run function), imported in the worker.
 _KINDS: dict[str, tuple[str, str, str]] = {
     "source": ("provenance.volume.task", "source_init", "source_run"),
+    "sign": ("provenance.volume.batch", "sign_init", "sign_run"),
 }
 
 
@@ -168,7 +191,7 @@ class _Worker:
     def __init__(self, process: BaseProcess, conn: Connection) -> None:
         self.process = process
         self.conn = conn
-        self.task: int | None = None
+        self.task: Any = None
         self.started = 0.0
         self.deadline: float | None = None
 
@@ -383,6 +406,16 @@ def source_pool(
     return _Pool(
         "source", (options, storage_env), jobs=jobs, timeout_s=timeout_s, memory_limit=memory_limit
     )
+
+
+def sign_pool(home: Path, passphrase: bytes, *, jobs: int, timeout_s: float | None) -> _Pool:
+    """A guarded pool that signs :class:`~provenance.sign.request.SignRequest` values.
+
+    Each worker builds its identity from ``home`` and ``passphrase`` (unlocked on the
+    first file it must sign; see :func:`provenance.volume.batch.sign_init`).  No
+    memory limit: a signing worker holds the image being written.
+    """
+    return _Pool("sign", (home, passphrase), jobs=jobs, timeout_s=timeout_s, memory_limit=None)
 
 
 def is_crash(value: object) -> bool:

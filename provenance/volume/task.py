@@ -56,19 +56,42 @@ def verify_source(source: str, options: VerifyOptions, scratch: str) -> Report:
     return replace(report, file=safe_filename_display(source))
 
 
-def source_init(args: tuple[VerifyOptions, dict[str, str]]) -> tuple[VerifyOptions, str]:
-    """Worker start for the ``source`` kind: storage settings, options, a scratch folder."""
-    import tempfile
+class SourceWorker:
+    """The state of one ``source`` worker: the options, and a scratch folder made on first URL.
 
+    The folder is made only when an object is fetched, so verifying local files
+    (``verify_many``, ``check`` on folders) leaves nothing behind, however many
+    workers are started to replace crashed ones.
+    """
+
+    __slots__ = ("options", "scratch")
+
+    def __init__(self, options: VerifyOptions) -> None:
+        self.options = options
+        self.scratch: str | None = None
+
+    def folder(self) -> str:
+        """The scratch folder for fetched objects (each fetched copy is removed after use)."""
+        if self.scratch is None:
+            import tempfile
+
+            self.scratch = tempfile.mkdtemp(prefix="provenance-fetch-")
+        return self.scratch
+
+
+def source_init(args: tuple[VerifyOptions, dict[str, str]]) -> SourceWorker:
+    """Worker start for the ``source`` kind: storage settings and options."""
     options, storage_env = args
     os.environ.update(storage_env)  # see provenance.volume.pool.source_pool
-    return options, tempfile.mkdtemp(prefix="provenance-fetch-")
+    return SourceWorker(options)
 
 
-def source_run(state: tuple[VerifyOptions, str], source: str) -> Report:
-    """Worker step for the ``source`` kind."""
-    options, scratch = state
-    return verify_source(source, options, scratch)
+def source_run(state: SourceWorker, source: str) -> Report:
+    """Worker step for the ``source`` kind: verify one path or URL."""
+    from provenance.volume.sources import is_url
+
+    scratch = state.folder() if is_url(source) else ""
+    return verify_source(source, state.options, scratch)
 
 
 def outcome_report(source: str, value: Any) -> Report:

@@ -204,7 +204,7 @@ class DaskEngine(Engine):
                     f"Cannot reach the Dask scheduler at {self.scheduler} ({exc}).",
                     hint="Check the address (tcp://HOST:PORT) and that the scheduler is running.",
                 ) from exc
-        from provenance.volume.batch import default_jobs
+        from provenance.volume.pool import default_jobs
 
         with dask.config.set({"distributed.worker.daemon": False}):
             self._cluster = _LocalCluster(
