@@ -34,16 +34,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def _rss(pid: int | None = None) -> int:
-    import psutil
-
-    return int(psutil.Process(pid).memory_info().rss)
-
-
-def _scheduler_rss() -> int:
-    import psutil
-
-    return int(psutil.Process().memory_info().rss)
+#: The benchmark's scheduler listens on loopback only, with no dashboard.
+LOOPBACK = ("--host", "127.0.0.1", "--no-dashboard")
 
 
 def _noop(x: int) -> int:
@@ -94,8 +86,12 @@ def request(paths: tuple[str, ...], csv_path: Path, **extra: Any) -> Any:
     )
 
 
-def throughput(folder: Path, work: Path, repeats: int) -> dict[str, float]:
-    """files/s per engine configuration, medians over ``repeats`` (same folder, same run)."""
+def throughput(folder: Path, work: Path, repeats: int) -> dict[str, list[float]]:
+    """files/s per engine configuration, every repeat (same folder, same run, interleaved).
+
+    Rounds interleave the configurations, so a burst of load from the other users
+    of a shared machine is spread over all of them rather than landing on one.
+    """
     from provenance.volume._engine.dask import DaskEngine
     from provenance.volume._engine.local import LocalEngine
     from provenance.volume.check import run_check
@@ -107,21 +103,21 @@ def throughput(folder: Path, work: Path, repeats: int) -> dict[str, float]:
         ("dask, 1 worker", lambda: DaskEngine(workers=1)),
         ("dask, 2 workers", lambda: DaskEngine(workers=2)),
     ]
-    startup: dict[str, float] = {}
+    startup: dict[str, list[float]] = {}
     for round_ in range(repeats):
         for name, make in configs:
             engine = make()
             if isinstance(engine, DaskEngine):
                 t0 = time.perf_counter()
                 engine.client  # noqa: B018 - start the cluster outside the timed part
-                startup[name] = time.perf_counter() - t0
+                startup.setdefault(name, []).append(time.perf_counter() - t0)
             out = work / f"tp-{round_}-{name.replace(' ', '_').replace(',', '')}.csv"
             try:
                 summary = run_check(request((str(folder),), out), engine=engine)
             finally:
                 engine.close()
             rates.setdefault(name, []).append(summary.files_per_second)
-    result = {name: statistics.median(values) for name, values in rates.items()}
+    result = dict(rates)
     for name, seconds in startup.items():
         result[f"{name} start-up s"] = seconds
     return result
@@ -154,12 +150,102 @@ def task_overhead(tasks: int) -> float:
         engine.close()
 
 
-def memory(manifest: Path, work: Path, entries: int, max_seconds: float) -> dict[str, Any]:
-    """Client and scheduler RSS while checking ``manifest`` on a 2-worker Dask cluster.
+def _scheduler_state(dask_scheduler: Any) -> dict[str, int]:
+    """What the scheduler holds that could grow with a run (run on the scheduler)."""
+    events = getattr(dask_scheduler, "_events", None) or getattr(dask_scheduler, "events", {})
+    monitor = getattr(dask_scheduler, "monitor", None)
+    quantities = getattr(monitor, "quantities", {}) if monitor is not None else {}
+    return {
+        "tasks": len(dask_scheduler.tasks),
+        "task_groups": len(dask_scheduler.task_groups),
+        "transition_log": len(dask_scheduler.transition_log),
+        "events": sum(len(d) for d in events.values()),
+        "computations": len(getattr(dask_scheduler, "computations", ())),
+        "monitor_samples": max((len(q) for q in quantities.values()), default=0),
+        "clients_futures": sum(len(c.wants_what) for c in dask_scheduler.clients.values()),
+    }
+
+
+class _Sampler:
+    """RSS of the client (this process), the scheduler and the Dask workers, every ``period`` s.
+
+    A thread samples on a clock, not on progress, so a spike between two checkpoints is seen;
+    ``checked`` is read from the run's progress callback.
+    """
+
+    def __init__(self, scheduler_pid: int, workers_pid: int, period: float = 0.5) -> None:
+        import threading
+
+        import psutil
+
+        self.period = period
+        self.client = psutil.Process()
+        self.scheduler = psutil.Process(scheduler_pid)
+        self.workers_root = psutil.Process(workers_pid)
+        self.checked = 0
+        self.samples: list[tuple[float, int, int, int, int]] = []
+        self.peak = [0, 0, 0]  # client, scheduler, largest Dask worker process
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self.t0 = time.perf_counter()
+
+    def _worker_rss(self) -> int:
+        import psutil
+
+        best = 0
+        # `dask worker --nworkers 2` runs two nannies, each starting a worker process
+        # (multiprocessing spawn); each worker's guarded pool runs under a fork server
+        # (verifying processes: not Dask's memory, left out).
+        for child in self.workers_root.children(recursive=True):
+            try:
+                if "forkserver" in " ".join(child.cmdline()):
+                    continue
+                best = max(best, int(child.memory_info().rss))
+            except psutil.Error:
+                continue
+        return best
+
+    def sample(self) -> tuple[float, int, int, int, int]:
+        row = (
+            time.perf_counter() - self.t0,
+            self.checked,
+            int(self.client.memory_info().rss),
+            int(self.scheduler.memory_info().rss),
+            self._worker_rss(),
+        )
+        self.samples.append(row)
+        self.peak = [max(p, v) for p, v in zip(self.peak, row[2:], strict=True)]
+        return row
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.period):
+            try:
+                self.sample()
+            except Exception:  # noqa: BLE001 - a process may be gone at the very end
+                continue
+
+    def __enter__(self) -> _Sampler:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def memory(
+    manifest: Path, work: Path, checkpoints: list[int], max_seconds: float
+) -> dict[str, Any]:
+    """Client, scheduler and worker RSS while checking ``manifest`` on a 2-worker Dask cluster.
 
     The scheduler and the workers are separate processes (``dask scheduler``,
     ``dask worker --nworkers 2``), as on a real cluster, so each RSS is its own.
+    RSS is sampled every 0.5 s on a clock; at each checkpoint (files checked) the
+    peaks so far and what the scheduler holds (tasks, logs) are recorded, so the
+    table shows whether anything grows with the count.
     """
+    import json
     import subprocess
 
     from provenance.volume._engine.dask import DaskEngine
@@ -167,16 +253,9 @@ def memory(manifest: Path, work: Path, entries: int, max_seconds: float) -> dict
 
     bindir = Path(sys.executable).parent
     scheduler_file = work / "scheduler.json"
+    dask_cli = str(bindir / "dask")
     scheduler = subprocess.Popen(
-        [
-            str(bindir / "dask"),
-            "scheduler",
-            "--scheduler-file",
-            str(scheduler_file),
-            "--host",
-            "127.0.0.1",
-            "--no-dashboard",
-        ],
+        [dask_cli, "scheduler", "--scheduler-file", str(scheduler_file), *LOOPBACK],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -186,57 +265,66 @@ def memory(manifest: Path, work: Path, entries: int, max_seconds: float) -> dict
             if scheduler_file.exists() and scheduler_file.stat().st_size:
                 break
             time.sleep(0.1)
-        import json
-
         address = json.loads(scheduler_file.read_text())["address"]
         workers = subprocess.Popen(
-            [
-                str(bindir / "dask"),
-                "worker",
-                address,
-                "--nworkers",
-                "2",
-                "--nthreads",
-                "1",
-                "--no-dashboard",
-            ],
+            [dask_cli, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         engine = DaskEngine(scheduler=address)
         client = engine.client
         client.wait_for_workers(2, timeout=120)
-        samples: list[tuple[int, int, int]] = []
-        every = max(1, entries // 20)
+        marks = sorted(checkpoints)
+        rows: list[dict[str, Any]] = []
         started = time.perf_counter()
 
         class Stop(Exception):
             pass
 
-        def sample(checked: int) -> None:
-            samples.append((checked, _rss(), _rss(scheduler.pid)))
+        with _Sampler(scheduler.pid, workers.pid) as sampler:
 
-        def on_progress(state: CheckProgress) -> None:
-            if state.checked % every == 0:
-                sample(state.checked)
-            if time.perf_counter() - started > max_seconds:
-                raise Stop
+            def record(checked: int) -> None:
+                now = sampler.sample()
+                state = client.run_on_scheduler(_scheduler_state)
+                rows.append(
+                    {
+                        "checked": checked,
+                        "seconds": now[0],
+                        "client": now[2],
+                        "scheduler": now[3],
+                        "worker": now[4],
+                        "client_peak": sampler.peak[0],
+                        "scheduler_peak": sampler.peak[1],
+                        "worker_peak": sampler.peak[2],
+                        **state,
+                    }
+                )
+                print(f"  checkpoint {rows[-1]}", flush=True)
 
-        stopped = False
-        try:
-            sample(0)
-            summary = run_check(
-                request((), work / "memory.csv", inputs=manifest),
-                engine=engine,
-                on_progress=on_progress,
-            )
-            sample(summary.checked)
-        except Stop:
-            stopped = True
-        finally:
-            engine.close()
+            def on_progress(state: CheckProgress) -> None:
+                sampler.checked = state.checked
+                if marks and state.checked >= marks[0]:
+                    marks.pop(0)
+                    record(state.checked)
+                if time.perf_counter() - started > max_seconds:
+                    raise Stop
+
+            stopped = False
+            try:
+                record(0)
+                run_check(
+                    request((), work / "memory.csv", inputs=manifest),
+                    engine=engine,
+                    on_progress=on_progress,
+                )
+            except Stop:
+                stopped = True
+                record(sampler.checked)
+            finally:
+                engine.close()
         return {
-            "samples": samples,
+            "rows": rows,
+            "samples": sampler.samples,
             "stopped_early": stopped,
             "elapsed": time.perf_counter() - started,
         }
@@ -343,67 +431,143 @@ def big_image(work: Path, s3: bool) -> dict[str, float]:
     return result
 
 
+def _mib(value: int) -> str:
+    return f"{value / 2**20:.1f}"
+
+
+def report_memory(mem: dict[str, Any], entries: int, samples_csv: Path | None) -> None:
+    """The memory table: RSS now and peak so far at each checkpoint, and what the scheduler holds."""
+    print(
+        "\n| files checked | s | client RSS MiB (peak) | scheduler RSS MiB (peak) "
+        "| largest worker RSS MiB (peak) | scheduler tasks | transition log | events |"
+        "\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
+    for row in mem["rows"]:
+        print(
+            f"| {row['checked']:,} | {row['seconds']:.0f} "
+            f"| {_mib(row['client'])} ({_mib(row['client_peak'])}) "
+            f"| {_mib(row['scheduler'])} ({_mib(row['scheduler_peak'])}) "
+            f"| {_mib(row['worker'])} ({_mib(row['worker_peak'])}) "
+            f"| {row['tasks']} | {row['transition_log']} | {row['events']} |"
+        )
+    rows = mem["rows"]
+    done = rows[-1]["checked"]
+    print(
+        f"\nmemory run: {done:,} of {entries:,} entries in {mem['elapsed']:.0f} s, "
+        f"{len(mem['samples'])} RSS samples every 0.5 s"
+        + (" (stopped at the time cap)" if mem["stopped_early"] else "")
+    )
+    if len(rows) >= 3:
+        first, last = rows[1], rows[-1]  # the first checkpoint after 0, and the end
+        for who in ("client", "scheduler", "worker"):
+            grow = last[f"{who}_peak"] - first[f"{who}_peak"]
+            per = grow / max(1, last["checked"] - first["checked"])
+            print(
+                f"{who} peak {_mib(first[f'{who}_peak'])} MiB at {first['checked']:,} -> "
+                f"{_mib(last[f'{who}_peak'])} MiB at {last['checked']:,} files "
+                f"({grow / 2**20:+.1f} MiB, {per:+.1f} bytes per file)"
+            )
+    if samples_csv is not None:
+        with open(samples_csv, "w", encoding="utf-8") as handle:
+            handle.write("seconds,checked,client_rss,scheduler_rss,worker_rss\n")
+            for sample in mem["samples"]:
+                handle.write(
+                    ",".join(f"{v:.1f}" if isinstance(v, float) else str(v) for v in sample)
+                )
+                handle.write("\n")
+        print(f"samples written to {samples_csv}")
+
+
+def write_manifest(folder: Path, manifest: Path) -> int:
+    """One line per file under ``folder`` (distinct names: hard links over a few seeds)."""
+    count = 0
+    with open(manifest, "w", encoding="utf-8") as handle:
+        for sub in sorted(folder.iterdir()):
+            for name in sorted(os.listdir(sub)):
+                handle.write(f"{sub / name}\n")
+                count += 1
+    return count
+
+
+def speed(args: argparse.Namespace, work: Path, seeds: list[Path]) -> None:
+    """Throughput per engine, the Dask per-task overhead, the 24 MP costs and the sizing."""
+    big = big_image(work, s3=not args.no_s3)
+    print(f"  24 MP: {big}", flush=True)
+    folder = link_corpus(seeds, work / "tp", args.files)
+    rates = throughput(folder, work, args.repeats)
+    print("\n| configuration | files/s (median) | all repeats |\n|---|---:|---|")
+    for name, values in rates.items():
+        if name.endswith("start-up s"):
+            continue
+        shown = ", ".join(f"{v:.1f}" for v in values)
+        print(f"| {name} | {statistics.median(values):.1f} | {shown} |")
+    for name, values in rates.items():
+        if name.endswith("start-up s"):
+            print(f"  {name}: median {statistics.median(values):.1f}")
+    overheads = [task_overhead(200 if args.quick else 1000) for _ in range(args.repeats)]
+    print(
+        f"  empty dask task (window of 4, 2 workers): median {statistics.median(overheads) * 1000:.2f}"
+        f" ms ({', '.join(f'{o * 1000:.1f}' for o in overheads)})"
+    )
+    local1 = statistics.median(rates["local --jobs 1"])
+    dask1 = statistics.median(rates["dask, 1 worker"])
+    print(f"  dask-1 minus local-1 per file: {(1 / dask1 - 1 / local1) * 1000:.2f} ms", flush=True)
+
+    # Sizing: 100M images/day at 24 MP from object storage.
+    rate_needed = 100e6 / 86400
+    cpu_per_image = big["verify_s"] + big.get("fetch_cpu_s", 0.0)
+    cores = rate_needed * cpu_per_image
+    print(
+        f"\nsizing: {rate_needed:.0f} images/s average; {cpu_per_image:.3f} s of one core per "
+        f"24 MP image (verify + fetch CPU) -> {cores:.0f} busy cores; at 70% "
+        f"utilisation {cores / 0.7:.0f} cores, x2 for a peak hour: {2 * cores / 0.7:.0f} cores"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small counts, one repeat")
+    parser.add_argument(
+        "--only", choices=("all", "speed", "memory"), default="all", help="which part to run"
+    )
     parser.add_argument("--files", type=int, default=1000, help="files for the throughput runs")
     parser.add_argument("--entries", type=int, default=100_000, help="manifest entries (memory)")
-    parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--max-memory-seconds", type=float, default=2400.0)
+    parser.add_argument(
+        "--checkpoints",
+        default="1000,10000,25000,50000,75000,100000",
+        help="files-checked counts at which memory is reported (comma-separated)",
+    )
+    parser.add_argument("--samples-csv", type=Path, help="write every RSS sample here")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--max-memory-seconds", type=float, default=7200.0)
     parser.add_argument("--no-s3", action="store_true", help="skip the moto fetch measurement")
     args = parser.parse_args()
+    checkpoints = [int(c) for c in args.checkpoints.split(",") if c.strip()]
     if args.quick:
         args.files, args.entries, args.repeats = 60, 400, 1
+        checkpoints = [100, 200, 400]
+    checkpoints = [c for c in checkpoints if c <= args.entries]
+    if args.entries not in checkpoints:
+        checkpoints.append(args.entries)
 
     work = Path(tempfile.mkdtemp(prefix="provenance-volume-bench-"))
     try:
-        print(f"# volume bench ({os.cpu_count()} cores; loadavg {os.getloadavg()})", flush=True)
-        # First: the fork server of the guarded pool keeps the environment it starts with,
-        # and the 24 MP fetch needs the S3 endpoint in it.
-        big = big_image(work, s3=not args.no_s3)
-        print(f"  24 MP: {big}", flush=True)
+        print(
+            f"# volume bench ({os.cpu_count()} cores; loadavg {os.getloadavg()}; "
+            "a shared machine: compare within this run)",
+            flush=True,
+        )
         seeds = make_seeds(work / "seeds", 24)
-        folder = link_corpus(seeds, work / "tp", args.files)
-        rates = throughput(folder, work, args.repeats)
-        for name, value in rates.items():
-            print(f"  {name}: {value:.2f}", flush=True)
-        per_task = task_overhead(200 if args.quick else 2000)
-        print(f"  empty dask task: {per_task * 1000:.2f} ms", flush=True)
-        per_file_local = 1 / rates["local --jobs 1"]
-        per_file_dask = 1 / rates["dask, 1 worker"]
-        print(f"  dask-1 minus local-1 per file: {(per_file_dask - per_file_local) * 1000:.2f} ms")
-
-        mem_folder = link_corpus(seeds, work / "m", args.entries)
-        manifest = work / "manifest.txt"
-        with open(manifest, "w", encoding="utf-8") as handle:
-            for sub in sorted(mem_folder.iterdir()):
-                for name in sorted(os.listdir(sub)):
-                    handle.write(f"{sub / name}\n")
-        mem = memory(manifest, work, args.entries, args.max_memory_seconds)
-        print("\n| files checked | client RSS MiB | scheduler RSS MiB |\n|---:|---:|---:|")
-        for checked, client_rss, scheduler_rss in mem["samples"]:
-            print(f"| {checked:,} | {client_rss / 2**20:.1f} | {scheduler_rss / 2**20:.1f} |")
-        done = mem["samples"][-1][0]
-        print(
-            f"\nmemory run: {done:,} of {args.entries:,} entries in {mem['elapsed']:.0f} s"
-            + (" (stopped at the time cap)" if mem["stopped_early"] else "")
-        )
-        client_peak = max(s[1] for s in mem["samples"])
-        scheduler_peak = max(s[2] for s in mem["samples"])
-        print(
-            f"client peak {client_peak / 2**20:.1f} MiB, scheduler peak {scheduler_peak / 2**20:.1f} MiB"
-        )
-
-        # Sizing: 100M images/day at 24 MP from object storage.
-        per_day = 100e6
-        rate_needed = per_day / 86400
-        cpu_per_image = big["verify_s"] + big.get("fetch_cpu_s", 0.0)
-        cores = rate_needed * cpu_per_image
-        print(
-            f"\nsizing: {rate_needed:.0f} images/s average; {cpu_per_image:.3f} s of one core per "
-            f"24 MP image (verify + fetch CPU) -> {cores:.0f} busy cores; at 70% "
-            f"utilisation {cores / 0.7:.0f} cores, x2 for a peak hour: {2 * cores / 0.7:.0f} cores"
-        )
+        if args.only in ("all", "speed"):
+            speed(args, work, seeds)
+        if args.only in ("all", "memory"):
+            mem_folder = link_corpus(seeds, work / "m", args.entries)
+            manifest = work / "manifest.txt"
+            lines = write_manifest(mem_folder, manifest)
+            print(f"  manifest: {lines:,} distinct paths ({manifest.stat().st_size:,} bytes)")
+            mem = memory(manifest, work, checkpoints, args.max_memory_seconds)
+            report_memory(mem, args.entries, args.samples_csv)
+        print(f"# end (loadavg {os.getloadavg()})")
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
