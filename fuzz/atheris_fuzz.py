@@ -39,10 +39,11 @@ import atheris  # noqa: E402
 with atheris.instrument_imports(include=["provenance"]):
     from provenance.errors import ProvenanceError
     from provenance.report import renderer_for
-    from provenance.sign.recipe import load_recipe
-    from provenance.verify import VerifyOptions, verify_file
-    from provenance.volume.policy import load_policy
+    from provenance.sign.recipe import recipe_from_text
+    from provenance.verify import VerifyOptions, verify_bytes
+    from provenance.volume.policy import policy_from_text
 
+#: The folder recipe paths start from (made once; parsing opens no file in it).
 WORK = Path(tempfile.mkdtemp(prefix="pv-fuzz-"))
 OPTIONS = VerifyOptions(use_trust_store=False, want_thumbnails=True)
 SUFFIXES = (".jpg", ".png", ".webp")
@@ -58,11 +59,14 @@ def _suffix(data: bytes) -> str:
 
 
 def verify_one(data: bytes) -> None:
-    """The verify target: never anything but our own errors, never a raw escape in output."""
-    path = WORK / f"case{_suffix(data)}"
-    path.write_bytes(data)
+    """The verify target: never anything but our own errors, never a raw escape in output.
+
+    Verified from memory (:func:`provenance.verify.verify_bytes`: the same sniffing,
+    limits, c2pa read, report and re-measurement as a file on disk, without a
+    temporary file per case), then rendered by all three renderers.
+    """
     try:
-        report = verify_file(path, OPTIONS)
+        report = verify_bytes(data, f"case{_suffix(data)}", OPTIONS)
     except ProvenanceError:
         return
     for renderer in RENDERERS:
@@ -72,18 +76,23 @@ def verify_one(data: bytes) -> None:
 
 
 def parse_one(data: bytes) -> None:
-    """The parsers target: one input read as a TOML and a JSON recipe, and as a policy."""
+    """The parsers target: one input read as a TOML and a JSON recipe, and as a policy.
+
+    From memory, through the same functions the file loaders call after reading
+    (``recipe_from_text``, ``policy_from_text``); bytes that are not UTF-8 are what
+    the loaders refuse with an InputError/PolicyError before parsing.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
     for name in ("recipe.toml", "recipe.json"):
-        path = WORK / name
-        path.write_bytes(data)
         try:
-            load_recipe(path, out_dir=WORK / "out")
+            recipe_from_text(text, WORK / name, out_dir=WORK / "out")
         except ProvenanceError:
             pass
-    path = WORK / "policy.toml"
-    path.write_bytes(data)
     try:
-        load_policy(path)
+        policy_from_text(text, where="policy.toml")
     except ProvenanceError:
         pass
 
@@ -101,7 +110,9 @@ def seed_verify(folder: Path) -> None:
     raw = WORK / "raw"
     raw.mkdir(exist_ok=True)
     for fmt, suffix in zip(("jpeg", "png", "webp"), SUFFIXES, strict=True):
-        source = write_photo(raw, fmt, width=96, height=64)
+        # Tiny (64 x 64): decoding, thumbnails and re-measurement cost little, so
+        # the executions go to the parsing and the logic around it.
+        source = write_photo(raw, fmt, width=64, height=64)
         target = folder / f"seed{suffix}"
         sign_image(SignRequest(source=source, output=target), identity)
         if suffix == ".jpg":

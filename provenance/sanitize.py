@@ -92,6 +92,10 @@ def _to_str(value: object) -> str:
 
 def _filter_chars(text: str, *, keep_newlines: bool) -> str:
     """Drop control/format characters; map line and tab characters to separators."""
+    if text.isascii() and text.isprintable():
+        # Printable ASCII (U+0020..U+007E) holds no control, format, line or tab
+        # character: nothing to drop or map, so skip the per-character walk.
+        return text
     out: list[str] = []
     append = out.append
     for ch in text:

@@ -79,6 +79,29 @@ def load_recipe(
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"Cannot read the recipe {path} as UTF-8 text.") from exc
+    return recipe_from_text(
+        text,
+        path,
+        out_dir=out_dir,
+        training=training,
+        allow_outside=allow_outside,
+    )
+
+
+def recipe_from_text(
+    text: str,
+    path: Path,
+    *,
+    out_dir: Path | None = None,
+    training: TrainingPreference | None = TrainingPreference.NOT_ALLOWED,
+    allow_outside: bool = False,
+) -> tuple[SignRequest, ...]:
+    """The text of the recipe file ``path`` (not read again) → sign requests.
+
+    :func:`load_recipe` after reading; also the fuzzing seam (fuzz/atheris_fuzz.py),
+    so a million recipes need not each be written to disk.  ``path`` gives the
+    format (``.json`` or TOML), the name in messages and the base folder.
+    """
     data = _decode(text, path)
     return parse_recipe(
         data,

@@ -18,6 +18,7 @@ from provenance.verify.verifier import (
     any_ai,
     build_report,
     verdict_for,
+    verify_bytes,
     verify_file,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "any_ai",
     "build_report",
     "verdict_for",
+    "verify_bytes",
     "verify_file",
 ]

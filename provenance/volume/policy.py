@@ -390,12 +390,21 @@ def policy_from_dict(data: dict[str, Any], *, where: str = "the policy") -> Poli
 def load_policy(path: Path) -> Policy:
     """Read a policy TOML file (see docs/policy.example.toml)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(f"Cannot read the policy file {path}: {exc.strerror}.") from exc
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise PolicyError(f"The policy file {path} is not valid TOML ({exc}).") from exc
-    return policy_from_dict(data, where=str(path))
+    return policy_from_text(text, where=str(path))
+
+
+def policy_from_text(text: str, *, where: str) -> Policy:
+    """The text of a policy file → Policy (``where`` names it in messages; also the fuzz seam)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"The policy file {where} is not valid TOML ({exc}).") from exc
+    return policy_from_dict(data, where=where)
 
 
 #: Columns of ``check --csv``, in order.

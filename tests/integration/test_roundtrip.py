@@ -100,3 +100,26 @@ def test_resigning_keeps_history(tmp_path: Path, dev_identity) -> None:
     assert report.history[0].relationship == "parentOf"
     assert report.history[0].capture is not None
     assert report.history[0].capture.make == "BarCam"
+
+
+def test_verify_bytes_gives_the_same_report_as_verify_file(
+    tmp_path: Path, dev_identity, root_pem_file: Path
+) -> None:
+    """The in-memory seam (the fuzzer's) is verify_file on the same bytes, tampered or not."""
+    from provenance.verify import verify_bytes
+
+    identity, _ = dev_identity
+    source = write_photo(tmp_path, "jpeg", width=200, height=150)
+    output = tmp_path / "signed.jpg"
+    sign_image(SignRequest(source=source, output=output), identity)
+    tampered = tmp_path / "tampered.jpg"
+    data = bytearray(output.read_bytes())
+    data[-200] ^= 0x01
+    tampered.write_bytes(bytes(data))
+    for path in (output, tampered, source):
+        on_disk = verify_file(path, _options(root_pem_file))
+        in_memory = verify_bytes(path.read_bytes(), str(path), _options(root_pem_file))
+        assert in_memory == on_disk
+    small = verify_bytes(b"\xff\xd8" + b"\0" * 100, "x.jpg", VerifyOptions(max_bytes=50))
+    assert small.verdict is Verdict.UNREADABLE
+    assert small.problems[0].code == "provenance.tooLarge"

@@ -177,3 +177,21 @@ def test_csv_cell_never_starts_a_formula(value: str) -> None:
 def test_clean_text_is_idempotent(value: str) -> None:
     once = clean_text(value, max_length=1000)
     assert clean_text(once, max_length=1000) == once
+
+
+def test_printable_ascii_fast_path_matches_the_per_character_filter() -> None:
+    """The shortcut for printable ASCII drops and maps exactly what the full filter would."""
+    from provenance.sanitize import _filter_chars
+
+    def by_hand(ch: str) -> str:
+        if ch in "\n\r\x0b\x0c\x1c\x1d\x1e":
+            return "\n"
+        if ch == "\t":
+            return " "
+        return ch if ch.isprintable() else ""
+
+    for code in range(128):
+        text = f"a{chr(code)}b"
+        assert _filter_chars(text, keep_newlines=True) == f"a{by_hand(chr(code))}b", repr(text)
+    assert _filter_chars("plain ASCII text ~", keep_newlines=False) == "plain ASCII text ~"
+    assert _filter_chars("esc\x1bhere\x7f", keep_newlines=False) == "eschere"
