@@ -119,7 +119,8 @@ def main() -> int:
     print(f"verdict of the signed file: {verdict}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
-    return 0
+    over = [step for step in ("sign", "verify") if int(rows[f"{step}_peak_bytes"]) > budget]
+    return 1 if over else 0
 
 
 if __name__ == "__main__":

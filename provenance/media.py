@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from provenance.errors import InputError
 
@@ -349,6 +349,10 @@ def decode_reduced(
     )
 
 
+#: Largest block handed to Pillow's decoder at once (one GIL-free call for any usual photo).
+_DECODE_BLOCK = 64 * 1024 * 1024
+
+
 def reduce_image(img: Image.Image, max_side: int, *, min_side: int | None = None) -> Image.Image:
     """Decode an opened image to RGB with the longer side at most ``max_side``, cheaply.
 
@@ -380,8 +384,11 @@ def reduce_image(img: Image.Image, max_side: int, *, min_side: int | None = None
             if img.format == "PNG":
                 img = _png_in_one_call(img, source)
             else:
-                with source.getbuffer() as view:
-                    img.decodermaxblock = max(img.decodermaxblock, view.nbytes)
+                # Bounded: Pillow reads (copies) a whole block at a time, and a 500 MB
+                # file must not be copied whole to decode its pixels.  (``getvalue``
+                # shares the bytes; ``getbuffer`` would copy them all.)
+                block = min(len(source.getvalue()), _DECODE_BLOCK)
+                img.decodermaxblock = max(img.decodermaxblock, block)
         img.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise InputError(
@@ -435,7 +442,7 @@ def _png_in_one_call(img: ImageFile.ImageFile, source: io.BytesIO) -> ImageFile.
     """
     from PIL import Image, ImageFile
 
-    with source.getbuffer() as view:
+    with memoryview(source.getvalue()) as view:  # shared, not copied (unlike getbuffer)
         rebuilt = _png_with_one_idat(view)
     if rebuilt is None:
         return img
@@ -518,3 +525,27 @@ def decode_thumbnail(data: bytes, *, max_side: int = THUMBNAIL_SIDE) -> Image.Im
         return decode_reduced(data, max_side, max_pixels=THUMBNAIL_MAX_PIXELS)
     except InputError:
         return None
+
+
+def jpeg_manifest_offset(stream: IO[bytes]) -> int | None:
+    """Where a C2PA manifest goes in this JPEG: after SOI and the APP0/APP1 segments.
+
+    JFIF wants its APP0 first and Exif its APP1 right after (JFIF 1.02; Exif 2.3,
+    4.5.4), so the manifest's APP11 segments (C2PA 2.x, A.3.1 "JPEG") follow
+    them, as c2pa-rs places them.  None when the stream is not a JPEG whose
+    leading segments can be walked (the caller then signs the usual way); at most
+    256 segments are looked at.
+    """
+    stream.seek(0)
+    if stream.read(2) != b"\xff\xd8":
+        return None
+    position = 2
+    for _ in range(256):
+        stream.seek(position)
+        header = stream.read(4)
+        if len(header) < 4 or header[0] != 0xFF:
+            return None
+        if header[1] not in (0xE0, 0xE1):
+            return position
+        position += 2 + int.from_bytes(header[2:4], "big")
+    return None

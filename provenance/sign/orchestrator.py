@@ -44,9 +44,11 @@ from provenance.sign.resign import (
     KEPT_NOTE,
     REPLACED_NOTE,
     SELF_PARENT_NOTE,
+    file_identity,
     has_own_credentials,
     location_dropped,
     named,
+    reopen_unchanged,
 )
 
 if TYPE_CHECKING:
@@ -346,6 +348,7 @@ def sign_image(
         )
     else:
         image_plan = check_output(source, output, force=request.force, inputs=others)
+    identity_of_source = file_identity(source)
     data, kind = read_input(source, max_bytes=request.max_bytes)
     if kind.sidecar_only and sidecar is None:
         raise InputError(
@@ -503,6 +506,7 @@ def sign_image(
         from provenance.sign.timestamp import check_tsa
 
         check_tsa(request.tsa_url)
+    dropped = location_dropped(request, opened)
     if sidecar is not None:
         manifest = _c2pa.sign_asset(
             definition,
@@ -526,21 +530,57 @@ def sign_image(
         )
     else:
         assert image_plan is not None
+        # Signing reads the source again, from the file: the bytes read above are
+        # let go first, so a large file is not held while c2pa writes and the
+        # result is read back (issue 22: peak <= 1.5x the file + 150 MB).  The file
+        # must still be the one read (same inode, size and mtime).
+        streamable = earlier is None and _c2pa.can_stream_sign(kind.mime)
+        del data, opened
 
         def produce(dest: IO[bytes]) -> None:
-            _c2pa.sign_asset(
-                definition,
-                kind.mime,
-                io.BytesIO(data),
-                dest,
-                signer,
-                tsa_url=request.tsa_url,
-                ingredients=ingredients,
-                resources={THUMBNAIL_ID: thumbnail},
-                edit=request.parent is not None,
-            )
+            with reopen_unchanged(source, identity_of_source) as src:
+                offset = media.jpeg_manifest_offset(src) if streamable else None
+                if offset is not None:
+                    _c2pa.sign_stream(
+                        definition,
+                        src,
+                        dest,
+                        signer,
+                        insert_at=offset,
+                        tsa_url=request.tsa_url,
+                        ingredients=ingredients,
+                        resources={THUMBNAIL_ID: thumbnail},
+                        edit=request.parent is not None,
+                    )
+                    return
+                src.seek(0)
+                _c2pa.sign_asset(
+                    definition,
+                    kind.mime,
+                    src,
+                    dest,
+                    signer,
+                    tsa_url=request.tsa_url,
+                    ingredients=ingredients,
+                    resources={THUMBNAIL_ID: thumbnail},
+                    edit=request.parent is not None,
+                )
 
         write_signed(image_plan, produce, mime=kind.mime)
+    return SignResult(
+            source=source,
+            output=output,
+            actions=actions,
+            capture=capture,
+            extent_note=note,
+            redacted=redactions,
+            notes=tuple(notes),
+            sidecar=sidecar,
+            earlier_credentials=earlier,
+            parent=request.parent,
+            location_dropped=dropped,
+            training=request.training.value if request.training else None,
+        )
     return SignResult(
         source=source,
         output=output,
@@ -552,11 +592,9 @@ def sign_image(
         sidecar=sidecar,
         earlier_credentials=earlier,
         parent=request.parent,
-        location_dropped=location_dropped(request, opened),
+        location_dropped=dropped,
         training=request.training.value if request.training else None,
     )
-
-
 
 
 def _location_assertions(

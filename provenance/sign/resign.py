@@ -3,7 +3,8 @@
 C2PA: signing over a manifest store without an ingredient drops the earlier
 manifests (DESIGN.md "History").  :mod:`provenance.sign.orchestrator` makes the
 file's own credentials its ``parentOf`` ingredient unless ``replace_credentials``;
-this module holds the test for "has credentials" and the sentences said about it.
+this module holds the test for "has credentials", the sentences said about it, and the
+check that a source read once is still the same file when signing reads it again.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from provenance import media
 from provenance.errors import InputError
@@ -88,3 +89,29 @@ def location_dropped(request: SignRequest, opened: Image.Image) -> bool:
         return bool(exif.get_ifd(0x8825))  # GPSInfo
     except Exception:  # noqa: BLE001 - broken EXIF: nothing was recorded either way
         return False
+
+
+def file_identity(path: Path) -> tuple[int, int, int, int]:
+    """(device, inode, size, mtime in ns) of the file, to notice it changing under us."""
+    try:
+        st = path.stat()
+    except FileNotFoundError as exc:
+        raise InputError(f"{path} does not exist.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot open {path}: {exc.strerror}.") from exc
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def reopen_unchanged(path: Path, identity: tuple[int, int, int, int]) -> IO[bytes]:
+    """The source opened again for signing, refused if it is no longer the file measured."""
+    import os
+
+    stream = open(path, "rb")  # closed by the caller (with)
+    st = os.fstat(stream.fileno())
+    if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != identity:
+        stream.close()
+        raise InputError(
+            f"{path.name} changed while it was being signed; nothing was written.",
+            hint="Sign it again once nothing else is writing to it.",
+        )
+    return stream

@@ -74,6 +74,21 @@ def _fail_write_midway(code: int) -> Any:
     return fake
 
 
+def _fail_stream_midway(code: int) -> Any:
+    """The same for the streaming JPEG signer (provenance._c2pa.sign_stream)."""
+    from provenance import _c2pa
+
+    real = _c2pa.sign_stream
+
+    def fake(definition: Any, source: Any, dest: Any, *args: Any, **kw: Any) -> None:
+        buffer = io.BytesIO()
+        real(definition, source, buffer, *args, **kw)
+        dest.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+        raise _oserror(code)
+
+    return fake
+
+
 STEPS = ["open", "write", "fsync", "replace", "fsync_dir"]
 
 
@@ -100,6 +115,7 @@ def test_fault_at_each_write_step(
         monkeypatch.setattr(outputs, "_open_temp", _fail_open(code))
     elif step == "write":
         monkeypatch.setattr(_c2pa, "sign_asset", _fail_write_midway(code))
+        monkeypatch.setattr(_c2pa, "sign_stream", _fail_stream_midway(code))
     elif step == "fsync":
         monkeypatch.setattr(outputs.os, "fsync", raise_it)
     elif step == "replace":
@@ -137,6 +153,7 @@ def test_fault_with_force_keeps_previous_output(
 
     if step == "write":
         monkeypatch.setattr(_c2pa, "sign_asset", _fail_write_midway(errno.ENOSPC))
+        monkeypatch.setattr(_c2pa, "sign_stream", _fail_stream_midway(errno.ENOSPC))
     else:
         monkeypatch.setattr(outputs.os, step, raise_it)
     with pytest.raises(OperationError):

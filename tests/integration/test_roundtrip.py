@@ -123,3 +123,59 @@ def test_verify_bytes_gives_the_same_report_as_verify_file(
     small = verify_bytes(b"\xff\xd8" + b"\0" * 100, "x.jpg", VerifyOptions(max_bytes=50))
     assert small.verdict is Verdict.UNREADABLE
     assert small.problems[0].code == "provenance.tooLarge"
+
+
+def test_jpeg_is_signed_streaming_and_keeps_every_source_byte(
+    tmp_path: Path, dev_identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JPEG is signed by the streaming data-hash path (not Builder.sign): the output is
+    the source with the manifest's APP11 segments inserted after APP0/APP1, nothing else."""
+    from provenance import _c2pa, media
+
+    if not _c2pa.can_stream_sign("image/jpeg"):
+        pytest.skip("this c2pa build has no data-hashed signing calls")
+    identity, _ = dev_identity
+    source = write_photo(tmp_path, "jpeg", width=320, height=200)
+    original = source.read_bytes() + b"trailing bytes after EOI" * 100
+    source.write_bytes(original)
+
+    def no_builder_sign(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("Builder.sign must not be used for a plain JPEG")
+
+    monkeypatch.setattr(_c2pa, "sign_asset", no_builder_sign)
+    output = tmp_path / "signed.jpg"
+    sign_image(SignRequest(source=source, output=output), identity)
+    report = verify_file(output, _options(None))
+    assert report.verdict is Verdict.VALID_UNTRUSTED
+    assert report.capture is not None and report.capture.make == "BarCam"
+    with open(source, "rb") as stream:
+        offset = media.jpeg_manifest_offset(stream)
+    assert offset is not None and offset > 2
+    signed = output.read_bytes()
+    inserted = len(signed) - len(original)
+    assert signed[:offset] + signed[offset + inserted :] == original
+    assert signed[offset : offset + 2] == b"\xff\xeb"  # APP11 (C2PA 2.x, A.3.1)
+
+
+def test_source_changed_while_signing_is_refused(
+    tmp_path: Path, dev_identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signing reads the source again; if it is not the file measured, nothing is written."""
+    from provenance import media
+    from provenance.errors import InputError
+
+    identity, _ = dev_identity
+    source = write_photo(tmp_path, "jpeg", width=320, height=200)
+    real = media.make_thumbnail
+
+    def thumbnail_then_change(*args: object, **kwargs: object) -> bytes:
+        with open(source, "ab") as stream:
+            stream.write(b"appended by someone else")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(media, "make_thumbnail", thumbnail_then_change)
+    output = tmp_path / "signed.jpg"
+    with pytest.raises(InputError, match="changed while it was being signed"):
+        sign_image(SignRequest(source=source, output=output), identity)
+    assert not output.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
