@@ -110,11 +110,7 @@ def verify_file(path: Path, options: VerifyOptions | None = None) -> Report:
     except OSError as exc:
         return _unreadable(name, "provenance.io", f"The file cannot be opened ({exc.strerror}).")
     if size > options.max_bytes:
-        return _unreadable(
-            name,
-            "provenance.tooLarge",
-            f"The file is larger than the limit of {options.max_bytes:,} bytes, so it was not read.",
-        )
+        return _too_large(name, options)
     sidecar = _read_sidecar(options)
     try:
         with open(path, "rb") as stream:
@@ -124,25 +120,25 @@ def verify_file(path: Path, options: VerifyOptions | None = None) -> Report:
 
 
 def verify_bytes(data: bytes, name: str, options: VerifyOptions | None = None) -> Report:
-    """Verify a file's content already in memory (``name`` is its file name, for the report).
+    """:func:`verify_file` of bytes in memory (``name``: its file name), the same checks.
 
-    The same checks as :func:`verify_file` on the same bytes, except that no
-    ``.c2pa`` sidecar is looked for beside it (there is no "beside"); an explicit
-    ``options.sidecar`` is used.  The coverage-guided fuzzer (fuzz/atheris_fuzz.py)
-    verifies through here, so a million cases need no temporary file each.
+    Only no ``.c2pa`` sidecar is looked for "beside" it (``options.sidecar`` is
+    used).  The fuzzer (fuzz/atheris_fuzz.py) verifies here: no temp file per case.
     """
     import io
 
     options = options or VerifyOptions()
     shown = safe_filename_display(name)
     if len(data) > options.max_bytes:
-        return _unreadable(
-            shown,
-            "provenance.tooLarge",
-            f"The file is larger than the limit of {options.max_bytes:,} bytes, so it was not read.",
-        )
+        return _too_large(shown, options)
     sidecar = _read_sidecar(options)
     return _verify_opened(io.BytesIO(data), shown, Path(name).name, options, sidecar, path=None)
+
+
+def _too_large(name: str, options: VerifyOptions) -> Report:
+    limit = f"{options.max_bytes:,}"
+    why = f"The file is larger than the limit of {limit} bytes, so it was not read."
+    return _unreadable(name, "provenance.tooLarge", why)
 
 
 def _read_sidecar(options: VerifyOptions) -> bytes | None:
@@ -151,9 +147,8 @@ def _read_sidecar(options: VerifyOptions) -> bytes | None:
     try:
         return options.sidecar.read_bytes()
     except OSError as exc:
-        raise InputError(
-            f"Cannot read the sidecar manifest {options.sidecar}: {exc.strerror}."
-        ) from exc
+        message = f"Cannot read the sidecar manifest {options.sidecar}: {exc.strerror}."
+        raise InputError(message) from exc
 
 
 def _verify_opened(
@@ -170,11 +165,8 @@ def _verify_opened(
     stream.seek(0)
     kind = media.sniff(head, name=base_name)
     if kind is None:
-        return _unreadable(
-            name,
-            "provenance.unsupportedType",
-            "This is not an image type we can read (the file content is not a known format).",
-        )
+        why = "This is not an image type we can read (the file content is not a known format)."
+        return _unreadable(name, "provenance.unsupportedType", why)
     report = _verify_stream(stream, kind, name, options, sidecar)
     if report.verdict is Verdict.INVALID and options.want_thumbnails:
         report = replace(report, current_thumbnail=current_picture(stream, kind, options))
@@ -182,12 +174,8 @@ def _verify_opened(
         shown = safe_filename_display(options.sidecar.name)
         statement = f"The credentials were read from the sidecar {shown}."
         return replace(report, sidecar=shown, statements=(statement, *report.statements))
-    if (
-        report.verdict is Verdict.NO_CREDENTIALS
-        and options.sidecar is None
-        and options.find_sidecar
-        and path is not None
-    ):
+    searching = options.sidecar is None and options.find_sidecar and path is not None
+    if report.verdict is Verdict.NO_CREDENTIALS and searching and path is not None:
         found = _verify_with_found_sidecar(path, stream, kind, name, options)
         if found is not None:
             return found
