@@ -11,7 +11,8 @@ file (a remote manifest address) are shown as text, never as links.
 Pictures are re-encoded, never passed through: each thumbnail is decoded with
 the bounded decoder (decompression bombs) and written again as a small JPEG,
 so whatever bytes a stranger embedded never reach the browser.  The "where was
-AI" picture is a second copy with the AI regions drawn over it.
+AI" picture is a second copy with the AI regions and each placed part drawn over it
+(:mod:`provenance.report.overlay`), each part named by a label laid over its area.
 """
 
 from __future__ import annotations
@@ -26,13 +27,26 @@ from provenance import media
 from provenance.models import (
     Action,
     ChangeKind,
+    CheckResult,
     ContentLabel,
     HistoryEntry,
-    Region,
     Report,
     Tone,
     Verdict,
 )
+
+# Re-exported (``as``): the browser test and provenance serve draw with these names.
+from provenance.report.overlay import KIND_COLOURS as KIND_COLOURS
+from provenance.report.overlay import (
+    PlacedArea,
+    ai_kind_regions,
+    drawn_labels,
+    kind_overlay,
+    label_style,
+    placed_areas,
+)
+from provenance.report.overlay import ai_regions as ai_regions
+from provenance.report.overlay import overlay as overlay
 from provenance.report.trustwords import (
     account_words,
     identity_summary,
@@ -133,15 +147,23 @@ vertical-align:middle;border:2px solid}
 .kind-content{border-color:#d000d0;background:rgba(208,0,208,.45)}
 .kind-detail{border-color:#0096dc;background:rgba(0,150,220,.45)}
 .kind-tone{border-color:#e69600;background:rgba(230,150,0,.35)}
+.marked{position:relative}
+.place-label{position:absolute;margin:4px;padding:0 5px;border-radius:3px;max-width:45%;
+overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-size:12px;font-weight:600;
+color:#fff;line-height:1.5;border:1px solid rgba(255,255,255,.7)}
+.part-0{border-color:#00a03c;background:rgba(0,160,60,.45)}
+.part-1{border-color:#8c5014;background:rgba(140,80,20,.45)}
+.part-2{border-color:#643cdc;background:rgba(100,60,220,.45)}
+.part-3{border-color:#008c8c;background:rgba(0,140,140,.45)}
+.part-4{border-color:#3c3c3c;background:rgba(60,60,60,.45)}
+.place-label.part-0{background:#00a03c}.place-label.part-1{background:#8c5014}
+.place-label.part-2{background:#643cdc}.place-label.part-3{background:#008c8c}
+.place-label.part-4{background:#3c3c3c}
 ol.actions{padding-left:22px;margin:0}
 .placed-check.inconsistent{color:var(--bad);font-weight:600}
 @media (max-width:480px){body{font-size:15px}.banner h1{font-size:19px}
 dl{grid-template-columns:1fr}dt{margin-top:6px}}
 """
-
-_AI_COLOUR = (208, 0, 208)
-_UNDECLARED_COLOUR = (255, 42, 0)
-
 
 def _t(value: object, limit: int = 300) -> str:
     """Manifest text made inert: controls/bidi removed, bounded, HTML-escaped."""
@@ -160,123 +182,11 @@ def _picture(data: bytes | None, side: int) -> Image.Image | None:
     return media.decode_thumbnail(data, max_side=side)
 
 
-#: Overlay colour and fill opacity (0..255) per kind of change; tone, which often spans
-#: the whole picture, is the faintest so it never hides the content change.
-KIND_COLOURS = {
-    ChangeKind.CONTENT: ((208, 0, 208), 115),
-    ChangeKind.DETAIL: ((0, 150, 220), 115),
-    ChangeKind.TONE: ((230, 150, 0), 70),
-}
 _KIND_LEGEND = {
     ChangeKind.CONTENT: "content replaced or added by AI",
     ChangeKind.DETAIL: "detail (texture, sharpness) changed by AI",
     ChangeKind.TONE: "light or colour changed by AI",
 }
-
-
-def ai_kind_regions(report: Report) -> dict[ChangeKind, tuple[Region, ...]]:
-    """The rectangles of each kind of change of the report's AI actions.
-
-    Their union per kind is the measured mask (recorded in the manifest as
-    rectangles covering it); extents without kinds are left to :func:`ai_regions`.
-    """
-    out: dict[ChangeKind, list[Region]] = {}
-    for action in report.actions:
-        if not action.ai or action.extent is None:
-            continue
-        for change in action.extent.changes:
-            out.setdefault(change.kind, []).extend(change.regions)
-    return {kind: tuple(regions) for kind, regions in out.items() if regions}
-
-
-def kind_overlay(
-    img: Image.Image,
-    kinds: dict[ChangeKind, tuple[Region, ...]],
-    undeclared: Sequence[Region] = (),
-) -> Image.Image:
-    """A copy of ``img`` with each kind's mask painted in its colour, outlined.
-
-    Each kind's rectangles are united into one mask first (so overlaps are not
-    painted twice), filled with :data:`KIND_COLOURS` and outlined along the
-    mask's edge; a new backdrop is coloured around the subject and the subject
-    keeps its own pixels.  Undeclared change is outlined in red on top.
-    """
-    from PIL import Image as PILImage
-    from PIL import ImageChops, ImageDraw, ImageFilter
-
-    base = img.convert("RGBA")
-    width, height = base.size
-    line = max(3, round(max(width, height) / 200) | 1)
-    for kind in (ChangeKind.TONE, ChangeKind.DETAIL, ChangeKind.CONTENT):
-        regions = kinds.get(kind)
-        if not regions:
-            continue
-        mask = PILImage.new("L", base.size, 0)
-        draw = ImageDraw.Draw(mask)
-        for region in regions:
-            draw.rectangle(_box(region, width, height), fill=255)
-        colour, alpha = KIND_COLOURS[kind]
-        edge = ImageChops.subtract(mask, mask.filter(ImageFilter.MinFilter(line)))
-        fill = mask.point(lambda v, a=alpha: a if v else 0)
-        opacity = ImageChops.lighter(fill, edge)
-        layer = PILImage.new("RGBA", base.size, (*colour, 0))
-        layer.putalpha(opacity)
-        base = PILImage.alpha_composite(base, layer)
-    if undeclared:
-        layer = PILImage.new("RGBA", base.size, (0, 0, 0, 0))
-        draw = ImageDraw.Draw(layer)
-        for region in undeclared:
-            draw.rectangle(
-                _box(region, width, height),
-                outline=(*_UNDECLARED_COLOUR, 255),
-                width=max(2, round(max(width, height) / 160)),
-            )
-        base = PILImage.alpha_composite(base, layer)
-    return base.convert("RGB")
-
-
-def _box(region: Region, width: int, height: int) -> tuple[float, float, float, float]:
-    return (
-        region.x * width,
-        region.y * height,
-        (region.x + region.width) * width - 1,
-        (region.y + region.height) * height - 1,
-    )
-
-
-def ai_regions(report: Report) -> tuple[Region, ...]:
-    """Every region an AI action of the report declared or measured."""
-    return tuple(r for a in report.actions if a.ai and a.extent for r in a.extent.regions)
-
-
-def overlay(img: Image.Image, ai: Sequence[Region], undeclared: Sequence[Region]) -> Image.Image:
-    """A copy of ``img`` with AI regions (magenta) and undeclared change (red) drawn on it."""
-    from PIL import Image as PILImage
-    from PIL import ImageDraw
-
-    base = img.convert("RGBA")
-    layer = PILImage.new("RGBA", base.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-    width, height = base.size
-    line = max(2, round(max(width, height) / 160))
-
-    def box(region: Region) -> tuple[float, float, float, float]:
-        return (
-            region.x * width,
-            region.y * height,
-            (region.x + region.width) * width - 1,
-            (region.y + region.height) * height - 1,
-        )
-
-    # Fills first, every outline after them: a box inside another one (a small declared
-    # edit within a large undeclared change) keeps its outline visible.
-    for regions, colour in ((undeclared, _UNDECLARED_COLOUR), (ai, _AI_COLOUR)):
-        for region in regions:
-            draw.rectangle(box(region), fill=(*colour, 70))
-    for regions, colour in ((ai, _AI_COLOUR), (undeclared, _UNDECLARED_COLOUR)):
-        for region in regions:
-            draw.rectangle(box(region), outline=(*colour, 255), width=line)
-    return PILImage.alpha_composite(base, layer).convert("RGB")
 
 
 class HtmlRenderer:
@@ -365,27 +275,40 @@ class HtmlRenderer:
             f'<figure><img src="{_data_uri(img)}" alt="The signed picture">'
             f"<figcaption>{caption}</figcaption></figure>"
         )
-        kinds = ai_kind_regions(report)
+        parts = placed_areas(report)
+        drawn = drawn_labels(parts)
+        kinds = ai_kind_regions(report, components=drawn)
         undeclared = report.ai.undeclared_regions
-        if kinds:
-            marked = kind_overlay(img, kinds, undeclared)
+        if kinds or parts:
+            marked = kind_overlay(img, kinds, undeclared, parts)
             legend = " &nbsp;".join(
                 f'<span class="swatch kind-{kind.value}"></span> {escape(_KIND_LEGEND[kind])}'
                 for kind in (ChangeKind.CONTENT, ChangeKind.DETAIL, ChangeKind.TONE)
                 if kind in kinds
             )
+            if parts:
+                legend += " &nbsp;" if legend else ""
+                legend += " &nbsp;".join(self._part_legend(p) for p in parts)
             if undeclared:
                 legend += (
                     ' &nbsp;<span class="swatch undeclared"></span> change found outside '
                     "the declared areas"
                 )
+            what = "the areas changed by AI coloured by kind of change" if kinds else ""
+            if parts:
+                what += (" and " if what else "") + "each placed part marked with its name"
+            labels = "".join(
+                f'<span class="place-label part-{p.colour}" style="{label_style(p.regions)}">'
+                f"{_t(p.name, 60)}</span>"
+                for p in parts
+            )
             figures.append(
-                f'<figure><img src="{_data_uri(marked)}" class="overlay" alt="The picture '
-                f'with the areas changed by AI coloured by kind of change">'
+                f'<figure><div class="marked"><img src="{_data_uri(marked)}" class="overlay" '
+                f'alt="The picture with {what}">{labels}</div>'
                 f'<figcaption class="legend">{legend}</figcaption></figure>'
             )
             return f'<div class="pics">{"".join(figures)}</div>'
-        regions = ai_regions(report)
+        regions = ai_regions(report, components=drawn)
         if regions or undeclared:
             marked = overlay(img, regions, undeclared)
             legend = '<span class="swatch ai"></span> areas changed by AI'
@@ -400,6 +323,24 @@ class HtmlRenderer:
                 f'<figcaption class="legend">{legend}</figcaption></figure>'
             )
         return f'<div class="pics">{"".join(figures)}</div>'
+
+    def _part_legend(self, part: PlacedArea) -> str:
+        """A placed part's legend entry: its colour, name, what it is, and its check."""
+        what = "a part placed from another file" + (", made by AI" if part.ai else "")
+        placed = part.entry.placed
+        if placed is not None and placed.area_fraction is not None:
+            what += f", {percent(placed.area_fraction)} of the picture"
+        check = part.entry.placed_check
+        if check is not None:
+            what += {
+                CheckResult.CONSISTENT: "; consistent with the pixels",
+                CheckResult.INCONSISTENT: "; NOT consistent with the pixels",
+                CheckResult.COULD_NOT_CHECK: "; not checked against the pixels",
+            }[check.result]
+        return (
+            f'<span class="swatch part-{part.colour}"></span> '
+            f"<strong>{_t(part.name, 60)}</strong>: {escape(what)}"
+        )
 
     def _ai(self, report: Report) -> str:
         ai = report.ai
