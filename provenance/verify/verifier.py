@@ -686,10 +686,9 @@ def _with_observed_extent(
     report: Report, store: StoreData, thumbnails: Mapping[str, bytes]
 ) -> Report:
     """Re-measure AI change against the parent's embedded thumbnail (DESIGN.md step 7)."""
-    if len(thumbnails) < 2:
-        # Nothing to compare (no parent thumbnail): skip importing numpy and Pillow.
-        from provenance.verify import placed
+    from provenance.verify import placed  # cheap: no numpy, no Pillow
 
+    if len(thumbnails) < 2:  # nothing to compare (no parent thumbnail): skip numpy and Pillow
         return placed.not_checked(report, placed.NO_PARENT_THUMBNAIL)
     from provenance.verify.observe import observe_extent
 
