@@ -117,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         photo = inputs["jpeg24"]
         out = tmp / "out"
         out.mkdir()
-        prov = [PY, "-m", "provenance_cli.app"]
+        # What a photographer runs: the installed ``provenance`` script, whose launcher
+        # relays ``sign`` to a running agent before importing the CLI.
+        script = Path(PY).parent / "provenance"
+        prov = [str(script)] if script.exists() else [PY, "-m", "provenance_cli.app"]
         cold = Case(
             "cold provenance sign (no agent)",
             [*prov, "sign", "--no-agent", str(photo), "-o", str(out / "cold.jpg")],

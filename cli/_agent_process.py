@@ -3,7 +3,8 @@
 Started by ``provenance agent start`` with the passphrase on standard input.  It
 unlocks the key (in a child that alone sees the passphrase), prints one line,
 ``ready PATH`` or ``error MESSAGE``, on standard output for the starter to read,
-then serves until it locks itself.  Nothing else is ever printed.
+then serves until it locks itself.  Nothing else is ever printed.  It runs the
+``sign`` command lines the ``provenance`` launcher relays (:mod:`provenance_cli._agent_commands`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def main(argv: list[str]) -> int:
     """Unlock, report readiness, serve; the exit code."""
     from provenance.errors import ProvenanceError
     from provenance.sign.agent import run_agent, unlock_in_child
+    from provenance_cli._agent_commands import run_relayed, warm_up
 
     home, timeout_s, jobs = Path(argv[0]), float(argv[1]), int(argv[2])
     try:
@@ -36,8 +38,9 @@ def main(argv: list[str]) -> int:
         print(f"ready {path}", flush=True)
         _detach_stdio()
 
+    warm_up(lambda stream, text: None)  # the first relayed sign parses as fast as the rest
     try:
-        run_agent(home, identity, timeout_s=timeout_s, jobs=jobs, ready=ready)
+        run_agent(home, identity, timeout_s=timeout_s, jobs=jobs, ready=ready, runner=run_relayed)
     except ProvenanceError as exc:
         print(f"error {exc.message}", flush=True)
         return 1

@@ -92,6 +92,13 @@ def _add(application: typer.Typer, name: str) -> None:
         application.command(name)(command)
 
 
+def single_command_app(name: str) -> typer.Typer:
+    """``provenance`` with only the command ``name``: the same parsing, help and errors."""
+    only = _new_app()
+    _add(only, name)
+    return only
+
+
 app = _new_app()
 for _name in COMMANDS:
     _add(app, _name)
@@ -113,9 +120,7 @@ def main() -> None:
     wanted = sys.argv[1] if len(sys.argv) > 1 else ""
     try:
         if wanted in COMMANDS:
-            only = _new_app()
-            _add(only, wanted)
-            only()
+            single_command_app(wanted)()
         else:
             app()
     except SystemExit as done:

@@ -47,10 +47,10 @@ def checked_passphrase(home: Path) -> bytes:
 
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from provenance.identity.keys import SigningIdentity
-    from provenance.sign.request import ComponentSpec, SignRequest
+    from provenance.sign.request import ComponentSpec, SignOutcome, SignRequest
 
 
 def _pair(values: list[str], count: int, what: str) -> list[str | None]:
@@ -373,38 +373,55 @@ def _components(
     )
 
 
+#: Set while the agent itself runs a relayed ``sign`` (provenance_cli._agent_commands):
+#: the command signs through the agent's own warm workers instead of connecting to it.
+agent_here: Callable[[list[SignRequest]], Iterable[SignOutcome]] | None = None
+
+
 def _sign_with_agent(requests: list[SignRequest], home: Path) -> int | None:
     """Sign through a running agent (``provenance agent start``); None when none is running.
 
     The agent does the whole job (no passphrase, no KDF, c2pa already warm); this
     process only sends the requests and prints what came back.
     """
-    from provenance.sanitize import clean_text, safe_filename_display
+    if agent_here is not None:
+        return _show_outcomes(requests, agent_here)
     from provenance.sign.agent_client import connect
 
     client = connect(home)
     if client is None:
         return None
-    code = 0
     with client:
-        err("signing with the running agent (provenance agent status; --no-agent to bypass)")
-        for wave in _waves(requests):
-            for outcome in client.sign(wave):
-                # What comes back is shown like this process's own output, sanitised.
-                if outcome.ok:
-                    err(f"signed: {safe_filename_display(str(outcome.output))}")
-                    for line in outcome.recorded:
-                        err(f"  {clean_text(line, max_length=500)}")
-                    for note in outcome.notes:
-                        err(f"note: {clean_text(note, max_length=500)}")
-                    for hint in outcome.hints:
-                        err(f"hint: {clean_text(hint, max_length=500)}")
-                else:
-                    code = 1
-                    name = safe_filename_display(outcome.source.name)
-                    err(f"error: {name}: {clean_text(outcome.message, max_length=500)}")
-                    if outcome.hint:
-                        err(f"hint: {clean_text(outcome.hint, max_length=500)}")
+        return _show_outcomes(requests, client.sign)
+
+
+def _show_outcomes(
+    requests: list[SignRequest], sign: Callable[[list[SignRequest]], Iterable[SignOutcome]]
+) -> int:
+    """Sign ``requests`` wave by wave with ``sign`` and print each outcome; the exit code."""
+    from provenance.sanitize import clean_text, safe_filename_display
+
+    code = 0
+    err("signing with the running agent (provenance agent status; --no-agent to bypass)")
+    for wave in _waves(requests):
+        as_given = {r.output.absolute(): r.output for r in wave}  # the agent answers absolute
+        for outcome in sign(wave):
+            # What comes back is shown like this process's own output, sanitised.
+            if outcome.ok:
+                shown = as_given.get(outcome.output, outcome.output)
+                err(f"signed: {safe_filename_display(str(shown))}")
+                for line in outcome.recorded:
+                    err(f"  {clean_text(line, max_length=500)}")
+                for note in outcome.notes:
+                    err(f"note: {clean_text(note, max_length=500)}")
+                for hint in outcome.hints:
+                    err(f"hint: {clean_text(hint, max_length=500)}")
+            else:
+                code = 1
+                name = safe_filename_display(outcome.source.name)
+                err(f"error: {name}: {clean_text(outcome.message, max_length=500)}")
+                if outcome.hint:
+                    err(f"hint: {clean_text(outcome.hint, max_length=500)}")
     return code
 
 

@@ -10,30 +10,15 @@ from __future__ import annotations
 import os
 import shlex
 import stat
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.errors import InputError, UnsafeStorage
+from provenance.homedir import HOME_ENV as HOME_ENV  # re-exported: the old home of both
+from provenance.homedir import home_dir as home_dir
 from provenance.models import TrainingPreference
 
-HOME_ENV = "PROVENANCE_HOME"
 PASSPHRASE_ENV = "PROVENANCE_KEY_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
-
-
-def home_dir() -> Path:
-    """The provenance home folder (not created here)."""
-    explicit = os.environ.get(HOME_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME")
-    if base:
-        return Path(base) / "provenance"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "provenance"
-    if os.name == "nt":
-        return Path(os.environ.get("APPDATA", Path.home())) / "provenance"
-    return Path.home() / ".config" / "provenance"
 
 
 def current_uid() -> int:

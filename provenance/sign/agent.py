@@ -25,16 +25,26 @@ import select
 import socket
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from provenance.errors import KeyProblem, OperationError, ProvenanceError
-from provenance.sign.agent_client import LineReader, decode_request, send_line, socket_path
+from provenance.sign.agent_client import decode_request
+from provenance.sign.agent_wire import LineReader, send_line, socket_path
 
 if TYPE_CHECKING:
     from provenance.identity.keys import SigningIdentity
+    from provenance.sign.request import SignOutcome, SignRequest
     from provenance.sign.warm import WarmPool
+
+    #: Signs a group of requests in the agent's warm workers, yielding outcomes as they complete.
+    SignWave = Callable[[list[SignRequest]], Iterator[SignOutcome]]
+    #: Prints text for the client: (stream "stdout" or "stderr", text).
+    Emit = Callable[[str, str], None]
+    #: Runs a relayed command line (``sign ...``) in folder ``cwd``; its exit code.  The CLI
+    #: provides it (it owns parsing and wording; the library never prints).
+    CommandRunner = Callable[[list[str], Path, Emit, SignWave], int]
 
 #: How long an agent keeps the key unless told otherwise (a working day).
 DEFAULT_TIMEOUT_S = 8 * 3600.0
@@ -162,8 +172,11 @@ def _bind(path: Path) -> socket.socket:
 class _Session:
     """The agent's state while it runs."""
 
-    def __init__(self, pool: WarmPool, signer: str, locks_at: float) -> None:
+    def __init__(
+        self, pool: WarmPool, signer: str, locks_at: float, runner: CommandRunner | None = None
+    ) -> None:
         self.pool = pool
+        self.runner = runner
         self.signer = signer
         self.locks_at = locks_at
         self.stopping = False
@@ -202,6 +215,9 @@ class _Session:
                 return
             elif op == "sign":
                 self._sign(conn, message.get("requests"))
+            elif op == "run":
+                self._run(conn, message.get("argv"), message.get("cwd"))
+                return
             else:
                 send_line(conn, {"event": "error", "message": "Unknown request."})
 
@@ -230,6 +246,36 @@ class _Session:
             )
         send_line(conn, {"event": "end"})
 
+    def _run(self, conn: socket.socket, argv: Any, cwd: Any) -> None:
+        """Run a relayed ``sign`` command line, sending its output as it is printed.
+
+        Declined (the client then runs the command itself) unless the CLI gave the
+        agent a runner, the command is ``sign`` and the folder is an absolute path
+        that exists.  Once accepted, the exit code always follows, whatever happens.
+        """
+        runner = self.runner
+        if (
+            runner is None
+            or not isinstance(argv, list)
+            or not all(isinstance(a, str) for a in argv)
+            or argv[:1] != ["sign"]
+            or not isinstance(cwd, str)
+            or not os.path.isabs(cwd)
+            or not os.path.isdir(cwd)
+        ):
+            send_line(conn, {"event": "declined"})
+            return
+        send_line(conn, {"event": "running"})
+
+        def emit(stream: str, text: str) -> None:
+            send_line(conn, {"event": "output", "stream": stream, "text": text})
+
+        def sign_wave(requests: list[SignRequest]) -> Iterator[SignOutcome]:
+            return self.pool.sign_all(requests)
+
+        code = runner(list(argv), Path(cwd), emit, sign_wave)
+        send_line(conn, {"event": "exit", "code": code})
+
 
 def run_agent(
     home: Path,
@@ -239,10 +285,13 @@ def run_agent(
     jobs: int = 1,
     ready: Callable[[Path], None] | None = None,
     uid_of: Callable[[socket.socket], int | None] = peer_uid,
+    runner: CommandRunner | None = None,
 ) -> None:
     """Serve signing requests for ``home`` until stopped or ``timeout_s`` passes.
 
-    ``ready`` is called with the socket path once clients can connect.  Returns
+    ``ready`` is called with the socket path once clients can connect.  ``runner``
+    runs command lines relayed by the ``provenance`` launcher (the CLI's ``sign``);
+    without it the agent serves only requests already parsed by a client.  Returns
     when the agent locks itself (timeout), is stopped, or is interrupted; the
     socket is removed and the key forgotten with the process.
     """
@@ -254,7 +303,7 @@ def run_agent(
     with WarmPool(identity, jobs) as pool:
         server = _bind(path)
         try:
-            session = _Session(pool, signer, locks_at)
+            session = _Session(pool, signer, locks_at, runner)
             if ready is not None:
                 ready(path)
             while not session.stopping:

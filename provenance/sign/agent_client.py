@@ -1,7 +1,8 @@
-"""Talking to a running signing agent: where its socket is, the wire format, a small client.
+"""Talking to a running signing agent with requests: the encoding and a small client.
 
 Cheap to import (no c2pa, Pillow, numpy or cryptography): ``provenance sign`` asks
 the agent first, and only when none is running pays for unlocking the key itself.
+The socket and the line protocol are :mod:`provenance.sign.agent_wire`.
 
 The wire format is one JSON object per line over a Unix stream socket.  A request
 to sign carries :class:`~provenance.sign.request.SignRequest` values encoded field
@@ -13,11 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
-import json
-import os
 import socket
-import stat
 import types
 import typing
 from collections.abc import Iterator, Mapping, Sequence
@@ -26,47 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from provenance.errors import InputError, OperationError
-from provenance.sign.request import SignRequest
-
-#: The largest line either side accepts (a request for thousands of files fits).
-MAX_LINE_BYTES = 16 * 1024 * 1024
-#: How long a client waits to connect and for the agent to answer a status request.
-CONNECT_TIMEOUT_S = 2.0
-
-
-def runtime_dir() -> Path:
-    """The user's private runtime folder for sockets: ``$XDG_RUNTIME_DIR`` or ``/tmp``.
-
-    The folder ``provenance-UID`` inside it is created 0700; one that exists but is
-    not ours, is a symlink, or is open to others is refused (someone could be
-    waiting there to impersonate the agent).
-    """
-    uid = os.getuid()
-    base = os.environ.get("XDG_RUNTIME_DIR") or "/tmp"  # noqa: S108 - checked below
-    folder = Path(base) / f"provenance-{uid}"
-    try:
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise OperationError(
-            f"The agent's runtime folder {folder} cannot be created ({exc.strerror}).",
-            hint="Set XDG_RUNTIME_DIR to a private folder you own.",
-        ) from exc
-    info = folder.lstat()
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & 0o077:
-        raise OperationError(
-            f"The agent's runtime folder {folder} is not a private folder of yours.",
-            hint=f"Remove it (rm -r {folder}) or set XDG_RUNTIME_DIR to a private folder.",
-        )
-    return folder
-
-
-def socket_path(home: Path) -> Path:
-    """The agent socket for the identity in ``home`` (one agent per provenance home)."""
-    digest = hashlib.sha256(str(home.expanduser().resolve()).encode()).hexdigest()[:12]
-    return runtime_dir() / f"agent-{digest}.sock"
-
+from provenance.sign.agent_wire import (
+    CONNECT_TIMEOUT_S as CONNECT_TIMEOUT_S,
+)
+from provenance.sign.agent_wire import LineReader as LineReader
+from provenance.sign.agent_wire import connect_socket
+from provenance.sign.agent_wire import send_line as send_line
+from provenance.sign.agent_wire import socket_path as socket_path
+from provenance.sign.request import SignOutcome, SignRequest
 
 # --------------------------------------------------------------------------- wire format
 
@@ -85,17 +49,7 @@ def _encode_value(value: Any) -> Any:
 
 def encode_request(request: SignRequest) -> dict[str, Any]:
     """A request as JSON-ready values; paths are made absolute (the agent has its own cwd)."""
-    absolute = dataclasses.replace(
-        request,
-        source=request.source.absolute(),
-        output=request.output.absolute(),
-        parent=request.parent.absolute() if request.parent is not None else None,
-        edits=tuple(
-            dataclasses.replace(e, mask=e.mask.absolute() if e.mask is not None else None)
-            for e in request.edits
-        ),
-    )
-    encoded: dict[str, Any] = _encode_value(absolute)
+    encoded: dict[str, Any] = _encode_value(request.absolute())
     return encoded
 
 
@@ -163,37 +117,6 @@ def decode_request(value: Any) -> SignRequest:
     return request
 
 
-def send_line(sock: socket.socket, message: Mapping[str, Any]) -> None:
-    """Send one JSON object as one line."""
-    sock.sendall(json.dumps(message, separators=(",", ":")).encode() + b"\n")
-
-
-class LineReader:
-    """Reads newline-delimited JSON objects from a socket, each at most MAX_LINE_BYTES."""
-
-    __slots__ = ("_buffer", "_sock")
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self._buffer = bytearray()
-
-    def read(self) -> dict[str, Any] | None:
-        """The next object, or None when the other side closed."""
-        while b"\n" not in self._buffer:
-            if len(self._buffer) > MAX_LINE_BYTES:
-                raise OperationError("The agent connection sent a message that is too long.")
-            chunk = self._sock.recv(65536)
-            if not chunk:
-                return None
-            self._buffer += chunk
-        line, _, rest = bytes(self._buffer).partition(b"\n")
-        self._buffer = bytearray(rest)
-        message = json.loads(line)
-        if not isinstance(message, dict):
-            raise OperationError("The agent connection sent something that is not a message.")
-        return message
-
-
 # --------------------------------------------------------------------------- client
 
 
@@ -205,20 +128,6 @@ class AgentStatus:
     signer: str
     locks_at: str
     jobs: int
-
-
-@dataclass(frozen=True, slots=True)
-class AgentOutcome:
-    """One file the agent signed, or could not."""
-
-    source: Path
-    output: Path
-    ok: bool
-    notes: tuple[str, ...] = ()
-    message: str | None = None
-    hint: str | None = None
-    recorded: tuple[str, ...] = ()
-    hints: tuple[str, ...] = ()
 
 
 class AgentClient:
@@ -264,7 +173,7 @@ class AgentClient:
         """Ask the agent to forget the key and exit."""
         self._ask({"op": "stop"})
 
-    def sign(self, requests: Sequence[SignRequest]) -> Iterator[AgentOutcome]:
+    def sign(self, requests: Sequence[SignRequest]) -> Iterator[SignOutcome]:
         """Have the agent sign ``requests``; yields outcomes as files complete."""
         self._sock.settimeout(None)  # signing a large shoot takes as long as it takes
         send_line(self._sock, {"op": "sign", "requests": [encode_request(r) for r in requests]})
@@ -281,7 +190,7 @@ class AgentClient:
             if event == "error":
                 raise OperationError(str(message.get("message") or "The agent refused."))
             notes = message.get("notes") or []
-            yield AgentOutcome(
+            yield SignOutcome(
                 source=Path(str(message.get("source", ""))),
                 output=Path(str(message.get("output", ""))),
                 ok=event == "done",
@@ -294,22 +203,6 @@ class AgentClient:
 
 
 def connect(home: Path) -> AgentClient | None:
-    """A client of the agent running for ``home``, or None when none answers.
-
-    A socket file left behind by an agent that is gone is not an error: signing
-    falls back to unlocking the key itself.
-    """
-    try:
-        path = socket_path(home)
-    except OperationError:
-        return None
-    if not path.exists():
-        return None
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(CONNECT_TIMEOUT_S)
-    try:
-        sock.connect(str(path))
-    except OSError:
-        sock.close()
-        return None
-    return AgentClient(sock, path)
+    """A client of the agent running for ``home``, or None when none answers."""
+    sock = connect_socket(home)
+    return AgentClient(sock, socket_path(home)) if sock is not None else None

@@ -92,3 +92,44 @@ class SignRequest:
     #: no ``parent``) makes those credentials its ``parentOf`` ingredient, so the
     #: history (a camera's signature, an earlier edit) survives (DESIGN.md "History").
     replace_credentials: bool = False
+
+    def absolute(self) -> SignRequest:
+        """The same request with every path absolute (against the current folder).
+
+        For a process with another current folder (the agent and its workers).
+        """
+        from dataclasses import replace
+
+        def whole(path: Path | None) -> Path | None:
+            return path.absolute() if path is not None else None
+
+        return replace(
+            self,
+            source=self.source.absolute(),
+            output=self.output.absolute(),
+            parent=whole(self.parent),
+            edits=tuple(replace(e, mask=whole(e.mask)) for e in self.edits),
+            components=tuple(
+                replace(c, path=c.path.absolute(), mask=whole(c.mask)) for c in self.components
+            ),
+            ai_inputs=tuple(p.absolute() for p in self.ai_inputs),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SignOutcome:
+    """What became of one request: signed (with the result's notes) or failed (one sentence).
+
+    Made by the warm workers (:mod:`provenance.sign.warm`), sent over the agent's
+    socket field by field, and shown by ``provenance sign`` and ``watch``.
+    """
+
+    source: Path
+    output: Path
+    ok: bool
+    notes: tuple[str, ...] = ()
+    message: str | None = None
+    hint: str | None = None
+    #: What was recorded and what to do differently (provenance.sign.recorded), for display.
+    recorded: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()

@@ -19,12 +19,12 @@ import os
 import signal
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe, wait
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provenance.errors import OperationError, ProvenanceError
+from provenance.sign.request import SignOutcome as SignOutcome  # re-exported
 
 if TYPE_CHECKING:
     from provenance.identity.keys import SigningIdentity
@@ -43,21 +43,6 @@ _PRELOAD = (
     "provenance.extent",
     "provenance.verify.verifier",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SignOutcome:
-    """What became of one request: signed (with the result's notes) or failed (one sentence)."""
-
-    source: Path
-    output: Path
-    ok: bool
-    notes: tuple[str, ...] = ()
-    message: str | None = None
-    hint: str | None = None
-    #: What was recorded and what to do differently (provenance.sign.recorded), for display.
-    recorded: tuple[str, ...] = ()
-    hints: tuple[str, ...] = ()
 
 
 def preload() -> None:
@@ -218,31 +203,44 @@ class WarmPool:
         return os.waitstatus_to_exitcode(status)
 
     def sign_all(self, requests: Iterable[SignRequest]) -> Iterator[SignOutcome]:
-        """Sign every request, ``jobs`` at a time; yields outcomes as they complete."""
+        """Sign every request, ``jobs`` at a time; yields outcomes as they complete.
+
+        A caller that stops early (a client that went away) leaves no work behind:
+        the files being signed are finished and their outcomes dropped, so the next
+        caller never receives another's outcome.
+        """
         pending = list(requests)
         pending.reverse()
-        while pending or any(w.busy for w in self._workers):
+        try:
+            while pending or any(w.busy for w in self._workers):
+                for worker in self._workers:
+                    if worker.busy is None and pending:
+                        worker.busy = pending.pop()
+                        try:
+                            worker.conn.send(worker.busy)
+                        except OSError:
+                            pass  # seen as a dead worker below
+                busy = [w for w in self._workers if w.busy is not None]
+                ready = wait([w.conn for w in busy])
+                for worker in busy:
+                    if worker.conn not in ready:
+                        continue
+                    yield self._collect(worker)
+        finally:
             for worker in self._workers:
-                if worker.busy is None and pending:
-                    worker.busy = pending.pop()
-                    try:
-                        worker.conn.send(worker.busy)
-                    except OSError:
-                        pass  # seen as a dead worker below
-            busy = [w for w in self._workers if w.busy is not None]
-            ready = wait([w.conn for w in busy])
-            for worker in busy:
-                if worker.conn not in ready:
-                    continue
-                request = worker.busy
-                assert request is not None
-                worker.busy = None
-                try:
-                    outcome: SignOutcome = worker.conn.recv()
-                except (EOFError, OSError):
-                    yield self._replace_dead(worker, request)
-                    continue
-                yield outcome
+                if worker.busy is not None:
+                    self._collect(worker)
+
+    def _collect(self, worker: _Worker) -> SignOutcome:
+        """The outcome of ``worker``'s request (waiting for it); a dead worker is replaced."""
+        request = worker.busy
+        assert request is not None
+        worker.busy = None
+        try:
+            outcome: SignOutcome = worker.conn.recv()
+        except (EOFError, OSError):
+            return self._replace_dead(worker, request)
+        return outcome
 
     def _replace_dead(self, worker: _Worker, request: SignRequest) -> SignOutcome:
         code = self._reap(worker)

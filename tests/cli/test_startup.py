@@ -145,3 +145,59 @@ def test_usage_errors_keep_their_exit_code_through_the_entry_point(home: Path) -
     proc = _entry_point("sign", env={**os.environ, "PROVENANCE_HOME": str(home)})
     assert proc.returncode == 2
     assert "give the images to sign" in proc.stderr
+
+
+def test_the_launchers_relay_path_imports_no_typer_and_no_value_types(tmp_path: Path) -> None:
+    """``provenance sign`` with an agent must start in hundredths of a second (docs/agent.md).
+
+    With no agent answering, the relay gives up and the CLI runs; this checks what the
+    relay attempt itself imported, before that.
+    """
+    script = (
+        "import sys; from provenance_cli import launch; "
+        "launch._relay(['sign', 'x.jpg']); "
+        "print(sorted(m for m in sys.modules if m.startswith(('provenance', 'typer', 'click', "
+        "'rich')) or m.split('.')[0] in ('c2pa', 'numpy', 'PIL', 'cryptography')))"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PROVENANCE_HOME": str(tmp_path),
+        "XDG_RUNTIME_DIR": str(tmp_path),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(json.loads(proc.stdout.replace("'", '"')))
+    assert loaded <= {
+        "provenance",
+        "provenance.errors",
+        "provenance.homedir",
+        "provenance.sign",
+        "provenance.sign.agent_wire",
+        "provenance_cli",
+        "provenance_cli.launch",
+    }, sorted(loaded)
+
+
+@pytest.mark.parametrize(
+    ("argv", "relayed"),
+    [
+        (["sign", "a.jpg"], True),
+        (["sign", "a.jpg", "--from", "b.jpg", "--ai-edit", "sky"], True),
+        (["sign", "--no-agent", "a.jpg"], False),
+        (["sign", "-h"], False),
+        (["sign", "--", "--help"], True),  # a file named --help
+        (["verify", "a.jpg"], False),
+        ([], False),
+    ],
+)
+def test_which_command_lines_the_launcher_relays(argv: list[str], relayed: bool) -> None:
+    from provenance_cli.launch import _relayable
+
+    assert _relayable(argv) is relayed

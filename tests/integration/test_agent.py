@@ -178,3 +178,81 @@ def test_another_user_cannot_use_the_socket(agent_env: dict[str, str], tmp_path:
     os.close(write_end)
     os.waitpid(child, 0)
     assert os.read(read_end, 32) == b"refused"
+
+
+LAUNCHER = [sys.executable, "-c", "from provenance_cli.launch import main; main()"]
+
+
+def _launch(
+    env: dict[str, str], cwd: Path, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """The ``provenance`` console script (its entry point), run in ``cwd``."""
+    return subprocess.run(
+        [*LAUNCHER, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_the_launcher_relays_sign_to_the_agent_with_the_same_words(
+    agent_env: dict[str, str], photo: Path, tmp_path: Path
+) -> None:
+    no_secret = {k: v for k, v in agent_env.items() if k != "PROVENANCE_KEY_PASSPHRASE"}
+    # No agent: the launcher is the ordinary CLI (which needs the passphrase).
+    refused = _launch(no_secret, tmp_path, "sign", "in/" + photo.name, "-o", "x.jpg")
+    assert refused.returncode != 0 and "PROVENANCE_KEY_PASSPHRASE" in refused.stderr
+
+    assert _run(agent_env, "agent", "start", "--jobs", "1").returncode == 0
+    # Relative paths mean what they mean in the caller's folder, not the agent's.
+    relayed = _launch(no_secret, tmp_path, "sign", "in/" + photo.name, "-o", "relayed.jpg")
+    assert relayed.returncode == 0, relayed.stderr
+    assert (tmp_path / "relayed.jpg").exists()
+    assert "running agent" in relayed.stderr and "signed: relayed.jpg\n" in relayed.stderr
+    # Word for word what the CLI prints when it parses the command itself.
+    parsed_here = _run(no_secret, "sign", str(photo), "-o", str(tmp_path / "here.jpg"))
+    assert parsed_here.returncode == 0, parsed_here.stderr
+    expected = parsed_here.stderr.replace(str(tmp_path / "here.jpg"), "relayed.jpg")
+    assert relayed.stderr == expected
+    verified = _run(agent_env, "verify", str(tmp_path / "relayed.jpg"), "--format", "json")
+    assert verified.returncode == 10, verified.stderr
+
+    # Usage errors and refusals: the same messages and exit codes as without the agent.
+    usage = _launch(no_secret, tmp_path, "sign", "--bogus")
+    assert usage.returncode == 2 and "No such option: --bogus" in usage.stderr
+    exists = _launch(no_secret, tmp_path, "sign", "in/" + photo.name, "-o", "relayed.jpg")
+    assert exists.returncode == 1 and "already exists" in exists.stderr
+    assert "Traceback" not in usage.stderr + exists.stderr
+    # --no-agent is never relayed: this process unlocks the key (and needs the passphrase).
+    local = _launch(no_secret, tmp_path, "sign", "--no-agent", "in/" + photo.name, "-o", "y.jpg")
+    assert local.returncode != 0 and "PROVENANCE_KEY_PASSPHRASE" in local.stderr
+    assert _run(agent_env, "agent", "status").returncode == 0
+
+
+def test_a_client_that_leaves_early_never_gets_another_clients_outcome(
+    agent_env: dict[str, str], photo: Path, tmp_path: Path
+) -> None:
+    from provenance.sign.agent_client import connect
+    from provenance.sign.request import SignRequest
+
+    assert _run(agent_env, "agent", "start", "--jobs", "1").returncode == 0
+    home = Path(agent_env["PROVENANCE_HOME"])
+    os.environ["XDG_RUNTIME_DIR"] = agent_env["XDG_RUNTIME_DIR"]
+    try:
+        first = connect(home)
+        assert first is not None
+        with first:
+            outcomes = first.sign(
+                [SignRequest(photo, tmp_path / f"early{i}.jpg") for i in range(3)]
+            )
+            assert next(outcomes).ok  # then leave with two files still to come
+        second = connect(home)
+        assert second is not None
+        with second:
+            got = list(second.sign([SignRequest(photo, tmp_path / "late.jpg")]))
+    finally:
+        del os.environ["XDG_RUNTIME_DIR"]
+    assert [o.output for o in got] == [tmp_path / "late.jpg"] and got[0].ok

@@ -23,6 +23,7 @@ FOUNDATIONS = frozenset(
         "provenance.errors",
         "provenance.sanitize",
         "provenance.config",
+        "provenance.homedir",
         "provenance.media",
         "provenance.raw",
         "provenance.labels",
