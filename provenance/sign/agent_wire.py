@@ -18,12 +18,13 @@ import json
 import os
 import socket
 import stat
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from provenance.errors import OperationError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
 
 #: The largest line either side accepts (a request for thousands of files fits).
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -121,16 +122,16 @@ def connect_socket(home: Path) -> socket.socket | None:
 # --------------------------------------------------------------------------- relay
 
 
-@dataclass(frozen=True, slots=True)
-class RelayOutput:
+# Named tuples, not dataclasses: importing dataclasses (and inspect with it) would
+# cost the launcher more than the rest of its start-up (tests/cli/test_startup.py).
+class RelayOutput(NamedTuple):
     """Text the command printed in the agent, for this process's ``stream``."""
 
     stream: str  # "stdout" or "stderr"
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class RelayExit:
+class RelayExit(NamedTuple):
     """The command finished in the agent with this exit code."""
 
     code: int
