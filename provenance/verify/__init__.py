@@ -4,6 +4,7 @@ Public API::
 
     from provenance.verify import VerifyOptions, verify_file
     report = verify_file(Path("photo.jpg"), VerifyOptions())
+    report = verify_bytes(data, "photo.jpg", VerifyOptions())   # the same, from memory
 
 Modules: :mod:`.verifier` (the verdict, the chain walk, the report), :mod:`.statements`
 (the plain "what's real" sentences), :mod:`.statuscodes` (C2PA status codes in plain
