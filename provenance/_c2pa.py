@@ -496,8 +496,8 @@ def _data_hash_api() -> bool:
 
 
 def can_stream_sign(mime: str) -> bool:
-    """Whether :func:`sign_stream` can sign ``mime`` (JPEG, data-hash calls present)."""
-    return mime == "image/jpeg" and _data_hash_api()
+    """Whether :func:`sign_stream` can sign ``mime`` (JPEG, PNG; data-hash calls present)."""
+    return mime in ("image/jpeg", "image/png") and _data_hash_api()
 
 
 def _native_bytes(call: Any, what: str) -> bytes:
@@ -517,6 +517,7 @@ def _native_bytes(call: Any, what: str) -> bytes:
 
 def sign_stream(
     definition: Mapping[str, Any],
+    mime: str,
     source: IO[bytes],
     dest: IO[bytes],
     identity: SigningIdentity,
@@ -527,22 +528,19 @@ def sign_stream(
     resources: Mapping[str, bytes] | None = None,
     edit: bool = False,
 ) -> bytes:
-    """Sign a JPEG streamed from ``source`` into ``dest``, holding neither in memory.
+    """Sign a JPEG or PNG streamed from ``source`` into ``dest``, holding neither in memory.
 
-    ``Builder.sign`` keeps about three copies of the asset in memory (c2pa-rs
-    0.91: the parsed source, the rewritten file and an intermediate buffer;
-    measured 3.2x the file size), so a 500 MB file needed 1.6 GB.  This uses
-    C2PA's data-hash binding the way it is meant for large assets (C2PA 2.x,
-    18.5 "Data hash"; c2pa-rs "data hashed embeddable"): c2pa composes a
-    placeholder manifest of the final size (JPEG APP11 segments); we copy the
-    source to ``dest`` with the placeholder inserted at ``insert_at`` (after SOI
-    and the APP0/APP1 segments, :func:`provenance.media.jpeg_manifest_offset`),
-    SHA-256 hashing every byte but the placeholder's (those are the source's own
-    bytes, in order) in blocks; c2pa then signs a claim whose hard binding is
-    that hash with the placeholder excluded, and the signed manifest, exactly the
-    placeholder's size, is written over it.  The caller reads ``dest`` back and
-    verifies it as for any signing.  Only for a source without C2PA segments of
-    its own (an earlier store would stay in the file).  Returns the manifest.
+    ``Builder.sign`` keeps about three copies of the asset (c2pa-rs 0.91; measured
+    3.2x the file size).  This uses the data-hash binding as meant for large
+    assets (C2PA 2.x, 18.5 "Data hash"; c2pa-rs "data hashed embeddable"): c2pa
+    composes a placeholder manifest of the final size (JPEG APP11 segments, a PNG
+    caBX chunk); we copy ``source`` to ``dest`` with it inserted at ``insert_at``
+    (:func:`provenance.media.manifest_offset`), SHA-256 hashing the source's own
+    bytes in blocks (all but the placeholder's); c2pa signs a claim whose hard
+    binding is that hash with the placeholder excluded, and the signed manifest,
+    exactly the placeholder's size, is written over it.  The caller reads ``dest``
+    back and verifies it.  Only for a source without C2PA data of its own (an
+    earlier store would stay in the file).  Returns the manifest.
     """
     import hashlib
 
@@ -564,7 +562,7 @@ def sign_stream(
             with builder._exclusive_native_call():
                 placeholder = _native_bytes(
                     lambda out: lib.c2pa_builder_data_hashed_placeholder(
-                        builder._handle, reserve, b"image/jpeg", out
+                        builder._handle, reserve, mime.encode("ascii"), out
                     ),
                     "Could not make the manifest placeholder: {}",
                 )
@@ -594,7 +592,7 @@ def sign_stream(
             with builder._exclusive_native_call(), signer._native_call():
                 manifest = _native_bytes(
                     lambda out: lib.c2pa_builder_sign_data_hashed_embeddable(
-                        builder._handle, signer._handle, request, b"image/jpeg", None, out
+                        builder._handle, signer._handle, request, mime.encode("ascii"), None, out
                     ),
                     "Error during signing: {}",
                 )

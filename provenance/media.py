@@ -527,17 +527,22 @@ def decode_thumbnail(data: bytes, *, max_side: int = THUMBNAIL_SIDE) -> Image.Im
         return None
 
 
-def jpeg_manifest_offset(stream: IO[bytes]) -> int | None:
-    """Where a C2PA manifest goes in this JPEG: after SOI and the APP0/APP1 segments.
+def manifest_offset(stream: IO[bytes], mime: str) -> int | None:
+    """Where a C2PA manifest goes in this JPEG or PNG, or None (then sign the usual way).
 
-    JFIF wants its APP0 first and Exif its APP1 right after (JFIF 1.02; Exif 2.3,
-    4.5.4), so the manifest's APP11 segments (C2PA 2.x, A.3.1 "JPEG") follow
-    them, as c2pa-rs places them.  None when the stream is not a JPEG whose
-    leading segments can be walked (the caller then signs the usual way); at most
-    256 segments are looked at.
+    JPEG: after SOI and the APP0/APP1 segments.  JFIF wants its APP0 first and
+    Exif its APP1 right after (JFIF 1.02; Exif 2.3, 4.5.4), so the manifest's
+    APP11 segments (C2PA 2.x, A.3.1 "JPEG") follow them, as c2pa-rs places them;
+    at most 256 segments are looked at.  PNG: right after IHDR, which must come
+    first (PNG 5.6), as c2pa-rs places its caBX chunk.
     """
     stream.seek(0)
-    if stream.read(2) != b"\xff\xd8":
+    if mime == "image/png":
+        head = stream.read(16)
+        if head[:8] != _PNG_SIGNATURE or head[12:16] != b"IHDR":
+            return None
+        return 8 + 12 + int.from_bytes(head[8:12], "big")
+    if mime != "image/jpeg" or stream.read(2) != b"\xff\xd8":
         return None
     position = 2
     for _ in range(256):

@@ -539,10 +539,11 @@ def sign_image(
 
         def produce(dest: IO[bytes]) -> None:
             with reopen_unchanged(source, identity_of_source) as src:
-                offset = media.jpeg_manifest_offset(src) if streamable else None
+                offset = media.manifest_offset(src, kind.mime) if streamable else None
                 if offset is not None:
                     _c2pa.sign_stream(
                         definition,
+                        kind.mime,
                         src,
                         dest,
                         signer,

@@ -80,9 +80,9 @@ def _fail_stream_midway(code: int) -> Any:
 
     real = _c2pa.sign_stream
 
-    def fake(definition: Any, source: Any, dest: Any, *args: Any, **kw: Any) -> None:
+    def fake(definition: Any, mime: str, source: Any, dest: Any, *args: Any, **kw: Any) -> None:
         buffer = io.BytesIO()
-        real(definition, source, buffer, *args, **kw)
+        real(definition, mime, source, buffer, *args, **kw)
         dest.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])
         raise _oserror(code)
 

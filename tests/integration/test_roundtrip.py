@@ -125,36 +125,50 @@ def test_verify_bytes_gives_the_same_report_as_verify_file(
     assert small.problems[0].code == "provenance.tooLarge"
 
 
-def test_jpeg_is_signed_streaming_and_keeps_every_source_byte(
-    tmp_path: Path, dev_identity, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("fmt", "mime", "marker"),
+    [
+        ("jpeg", "image/jpeg", b"\xff\xeb"),  # APP11 (C2PA 2.x, A.3.1)
+        ("png", "image/png", b"caBX"),  # the C2PA chunk (C2PA 2.x, A.3.2)
+    ],
+)
+def test_jpeg_and_png_are_signed_streaming_and_keep_every_source_byte(
+    tmp_path: Path,
+    dev_identity,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    mime: str,
+    marker: bytes,
 ) -> None:
-    """A JPEG is signed by the streaming data-hash path (not Builder.sign): the output is
-    the source with the manifest's APP11 segments inserted after APP0/APP1, nothing else."""
+    """A JPEG/PNG is signed by the streaming data-hash path (not Builder.sign): the output
+    is the source with the manifest inserted (after APP0/APP1, after IHDR), nothing else."""
     from provenance import _c2pa, media
 
-    if not _c2pa.can_stream_sign("image/jpeg"):
+    if not _c2pa.can_stream_sign(mime):
         pytest.skip("this c2pa build has no data-hashed signing calls")
     identity, _ = dev_identity
-    source = write_photo(tmp_path, "jpeg", width=320, height=200)
-    original = source.read_bytes() + b"trailing bytes after EOI" * 100
+    source = write_photo(tmp_path, fmt, width=320, height=200)
+    original = source.read_bytes()
+    if fmt == "jpeg":
+        original += b"trailing bytes after EOI" * 100
     source.write_bytes(original)
 
     def no_builder_sign(*args: object, **kwargs: object) -> bytes:
         raise AssertionError("Builder.sign must not be used for a plain JPEG")
 
     monkeypatch.setattr(_c2pa, "sign_asset", no_builder_sign)
-    output = tmp_path / "signed.jpg"
+    output = tmp_path / f"signed{source.suffix}"
     sign_image(SignRequest(source=source, output=output), identity)
     report = verify_file(output, _options(None))
     assert report.verdict is Verdict.VALID_UNTRUSTED
     assert report.capture is not None and report.capture.make == "BarCam"
     with open(source, "rb") as stream:
-        offset = media.jpeg_manifest_offset(stream)
+        offset = media.manifest_offset(stream, mime)
     assert offset is not None and offset > 2
     signed = output.read_bytes()
     inserted = len(signed) - len(original)
     assert signed[:offset] + signed[offset + inserted :] == original
-    assert signed[offset : offset + 2] == b"\xff\xeb"  # APP11 (C2PA 2.x, A.3.1)
+    assert marker in signed[offset : offset + 8]
 
 
 def test_source_changed_while_signing_is_refused(
