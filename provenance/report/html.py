@@ -60,6 +60,7 @@ from provenance.wording import (
     action_label,
     ai_kind,
     format_date,
+    own_ai_words,
     percent,
     placed_check_words,
     tool_name,
@@ -422,6 +423,9 @@ class HtmlRenderer:
                     f"<div>Placed as {what}: {escape(percent(entry.placed.area_fraction))} "
                     f"of the picture, {escape(entry.placed.method.value)}</div>"
                 )
+            own_ai = own_ai_words(entry)
+            if own_ai:
+                parts.append(f'<div><span class="tag bad">AI</span> {_t(own_ai, 200)}</div>')
             if entry.placed_check is not None:
                 result = entry.placed_check.result.value.replace("_", "-")
                 parts.append(

@@ -24,7 +24,7 @@ from provenance.report.trustwords import (
 )
 from provenance.sanitize import clean_text
 from provenance.summary import history_signer_words, summary_of
-from provenance.wording import ai_kind, format_date, percent, placed_check_words
+from provenance.wording import ai_kind, format_date, own_ai_words, percent, placed_check_words
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -269,6 +269,9 @@ class TextRenderer:
                         f"  placed as {what}: {percent(entry.placed.area_fraction)} of the picture"
                     )
                 node = parent.add(label)
+                own_ai = own_ai_words(entry)
+                if own_ai:
+                    node.add(Text(own_ai))
                 if entry.placed_check is not None:
                     node.add(Text(placed_check_words(entry.placed_check)))
                 if entry.capture is not None and entry.capture.has_camera:

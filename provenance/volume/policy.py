@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from provenance.errors import PolicyError
-from provenance.models import DigitalSourceType, HistoryEntry, Report, Verdict, source_type_is_ai
+from provenance.models import (
+    CheckResult,
+    DigitalSourceType,
+    HistoryEntry,
+    Report,
+    Verdict,
+    source_type_is_ai,
+)
 from provenance.sanitize import clean_text
 
 
@@ -237,9 +244,23 @@ class NoUndeclaredChange:
     """AI change observed outside the declared area is refused (when it could be checked)."""
 
     def check(self, report: Report) -> str | None:
-        """Reason when re-measurement found change the credentials did not declare."""
+        """Reason when re-measurement found change the credentials did not declare.
+
+        A placed component whose recorded area the pixels do not bear out
+        (``placed_check`` inconsistent) is refused too: its disclosure is wrong.
+        """
         ai = report.ai
         if ai.consistent is not False:
+            for entry in _components(report):
+                check = entry.placed_check
+                if check is not None and check.result is CheckResult.INCONSISTENT:
+                    name = clean_text(entry.component_label or entry.title, max_length=60)
+                    seen = check.observed_area_fraction
+                    return (
+                        f"a placed part's recorded area does not match the pixels ({name or 'untitled'}: "
+                        f"recorded {_percent(check.declared_area_fraction or 0.0)}, observed "
+                        f"{_percent(seen) if seen is not None else 'unknown'} there)"
+                    )
             return None
         declared = "unknown" if ai.area_fraction is None else _percent(ai.area_fraction)
         observed = (

@@ -49,3 +49,25 @@ def test_components_without_credentials_fail_when_required() -> None:
     assert evaluate(policy, _report(SKY_AI)).passed
     result = evaluate(policy, _report(SKY_AI, PROP))
     assert not result.passed and any("prop.png" in r for r in result.reasons)
+
+
+def test_a_placed_part_whose_area_the_pixels_do_not_bear_out_is_undeclared_change() -> None:
+    from dataclasses import replace
+
+    from provenance.models import CheckResult, PlacedCheck
+
+    policy = policy_from_dict({"allow_undeclared_change": False})
+    wrong = replace(
+        SKY_AI,
+        component_label="sky\u202e",
+        placed_check=PlacedCheck(CheckResult.INCONSISTENT, 0.3, 0.0),
+    )
+    result = evaluate(policy, _report(wrong))
+    assert not result.passed
+    assert result.reasons == (
+        "a placed part's recorded area does not match the pixels (sky: recorded 30%, "
+        "observed 0% there)",
+    )
+    for fine in (CheckResult.CONSISTENT, CheckResult.COULD_NOT_CHECK):
+        ok = replace(SKY_AI, placed_check=PlacedCheck(fine, 0.3, 0.29))
+        assert evaluate(policy, _report(ok)).passed
