@@ -160,11 +160,9 @@ def portrait_cases(
         .filter(ImageFilter.MinFilter(3))
     )
     orange = np.asarray(om) > 127
-    hsv2 = hsv.copy()
-    hsv2[..., 0] = np.where(orange, (hsv[..., 0] + 140) % 256, hsv[..., 0])
-    rec = np.asarray(
-        Image.fromarray(hsv2.round().astype(np.uint8), "HSV").convert("RGB"), np.float32
-    )
+    # The new colour: the chroma rotated about the grey axis, in floating point (an
+    # 8-bit HSV round trip would add quantisation noise -- a change of detail).
+    rec = np.where(orange[..., None], recolour(P, 197.0), P)
     a = feather(orange, 1.0)
     cases.append(Case("clothing_colour", parent, comp(P, rec, a), {"tone": orange}))
     # skin polish: blend with a smoothed version inside the face
@@ -191,6 +189,18 @@ def portrait_cases(
         Case("removed_object_clone", parent, comp(P, clone, feather(rm, 3.0)), {"content": rm})
     )
     return cases
+
+
+def recolour(P, degrees):
+    """Hue rotated by ``degrees``, luma kept: the chroma (R-Y, B-Y) turned about the grey axis."""
+    y = P @ np.array([0.299, 0.587, 0.114], np.float32)
+    cr, cb = P[..., 0] - y, P[..., 2] - y
+    t = np.deg2rad(degrees)
+    cr2 = cr * np.cos(t) - cb * np.sin(t)
+    cb2 = cr * np.sin(t) + cb * np.cos(t)
+    r, b = y + cr2, y + cb2
+    g = (y - 0.299 * r - 0.114 * b) / 0.587
+    return np.stack([r, g, b], 2).astype(np.float32)
 
 
 def inpaint(P, mask):
@@ -309,3 +319,94 @@ def global_cases(parent: Image.Image, seed=2):
     small = parent.resize((round(w * 0.7), round(h * 0.7)), Image.Resampling.LANCZOS)
     cases.append(Case("resize_70", parent, small, {}, expect="negative"))
     return cases
+
+
+def silhouette_mask(size):
+    """A head-and-shoulders silhouette rising from the bottom edge (relative coordinates)."""
+    w, h = size
+    m = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(m)
+    draw.ellipse([0.38 * w, 0.12 * h, 0.62 * w, 0.50 * h], fill=255)
+    draw.polygon(
+        [(0.18 * w, h), (0.28 * w, 0.52 * h), (0.72 * w, 0.52 * h), (0.82 * w, h)], fill=255
+    )
+    return np.asarray(m) > 127
+
+
+def generic_cases(parent: Image.Image, other: Image.Image, seed=3):
+    """The content and detail edits on any photograph, with masks placed by geometry.
+
+    For photographs without a traced subject (the held-out set): the "subject" is a
+    head-and-shoulders silhouette, the sky the top of the frame above a wavy line;
+    whatever the photo shows there, the mask is the truth of the edit.
+    """
+    rng = np.random.default_rng(seed)
+    P = np.asarray(parent, np.float32)
+    h, w = P.shape[:2]
+    sc = max(h, w) / 512
+    subject = silhouette_mask((w, h))
+    a_bg = 1 - feather(subject, 1.5)
+    cases = []
+    white = (
+        np.full((h, w, 3), 240, np.float32)
+        + np.linspace(6, -10, h, dtype=np.float32)[:, None, None]
+    )
+    cases.append(
+        Case(
+            "backdrop_white",
+            parent,
+            comp(P, white + grain(rng, h, w, 1.2), a_bg),
+            {"content": ~subject},
+        )
+    )
+    mot = (
+        lowfreq(rng, h, w, max(4, int(40 * sc)), 1) * 22
+        + lowfreq(rng, h, w, max(2, int(8 * sc)), 1) * 6
+    )
+    blue = np.concatenate([60 + mot, 90 + mot * 1.1, 150 + mot * 1.3], 2) + grain(rng, h, w, 2.0)
+    cases.append(Case("backdrop_textured", parent, comp(P, blue, a_bg), {"content": ~subject}))
+    o = (
+        other.convert("RGB")
+        .resize((w, h), Image.Resampling.LANCZOS)
+        .filter(ImageFilter.GaussianBlur(sc))
+    )
+    photo = np.asarray(o, np.float32) + grain(rng, h, w, 2.0)
+    cases.append(Case("backdrop_photo", parent, comp(P, photo, a_bg), {"content": ~subject}))
+    rows = np.arange(h)[:, None]
+    horizon = h * (0.32 + 0.04 * np.sin(np.linspace(0, 3 * np.pi, w)))[None, :]
+    sky = rows < horizon
+    clouds = (
+        lowfreq(rng, h, w, max(4, int(30 * sc)), 1) * 30
+        + lowfreq(rng, h, w, max(2, int(8 * sc)), 1) * 10
+    )
+    moody = np.concatenate([70 + clouds, 72 + clouds, 85 + clouds * 1.1], 2) + grain(rng, h, w, 2.0)
+    cases.append(Case("moody_sky", parent, comp(P, moody, feather(sky, 1.0)), {"content": sky}))
+    pm = ellipse_mask((w, h), (0.75 * w / sc, 0.72 * h / sc, 45, 38), sc)
+    prop = np.roll(
+        np.asarray(other.convert("RGB").resize((w, h)), np.float32),
+        (int(-60 * sc), int(120 * sc)),
+        (0, 1),
+    )
+    cases.append(Case("placed_prop", parent, comp(P, prop, feather(pm, 1.0)), {"content": pm}))
+    rm = ellipse_mask((w, h), (0.2 * w / sc, 0.6 * h / sc, 40, 60), sc)
+    cases.append(
+        Case("removed_object", parent, comp(P, inpaint(P, rm), feather(rm, 1.0)), {"content": rm})
+    )
+    clone = np.roll(P, int(0.45 * w), 1)
+    cases.append(
+        Case("removed_object_clone", parent, comp(P, clone, feather(rm, 3.0)), {"content": rm})
+    )
+    face = ellipse_mask((w, h), (0.5 * w / sc, 0.3 * h / sc, 46, 60), sc)
+    smooth = np.asarray(
+        parent.filter(ImageFilter.GaussianBlur(2.5 * sc)).filter(ImageFilter.MedianFilter(3)),
+        np.float32,
+    )
+    cases.append(
+        Case(
+            "skin_polish_strong",
+            parent,
+            comp(P, smooth, feather(face, 3 * sc) * 0.9),
+            {"detail": face},
+        )
+    )
+    return cases + global_cases(parent, seed=seed)

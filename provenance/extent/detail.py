@@ -31,6 +31,7 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image, ImageFilter
 
 from provenance.extent.morphology import BoolArray, FloatArray, _box_mean, _dilate, _erode
@@ -189,8 +190,42 @@ def local_gain(
     var = _box_mean(p * p, wide) - mp * mp
     cov = _box_mean(p * e, wide) - mp * me
     slope = cov / np.maximum(var, 16.0)
-    local = np.clip(slope, model * np.float32(GAIN_LIMIT[0]), model * np.float32(GAIN_LIMIT[1]))
+    # The range always holds 1: where the coarse contrast is locally as it was, no light
+    # changed there, whatever a tone model pulled by a large recolour says elsewhere.
+    low = np.minimum(model * np.float32(GAIN_LIMIT[0]), np.float32(1.0))
+    high = np.maximum(model * np.float32(GAIN_LIMIT[1]), np.float32(1.0))
+    local = np.clip(slope, low, high)
     out: FloatArray = np.where(var > 16.0, local, model).astype(np.float32)
+    return out
+
+
+#: A local mean colour whose hue moved by more than this (levels, largest
+#: channel once the luma change is taken out; a saturation boost of 1.3x or a white
+#: balance moves it by well under 40) was recoloured ...
+RECOLOUR_SHIFT = 60.0
+#: ... and its texture's luma follows the colour: the gain is the ratio of the local
+#: luma means, within these factors.
+RECOLOUR_GAIN = (0.35, 2.5)
+
+
+def recolour_gain(
+    parent: NDArray[np.uint8], edited: NDArray[np.uint8], gain: FloatArray, radius: int = 4
+) -> FloatArray:
+    """``gain`` where the colour was kept; the luma ratio of the local means where it was not.
+
+    A change of hue (a garment recoloured orange to blue) keeps the texture but
+    rescales its luminance by the ratio of the two colours' lumas -- often beyond
+    what :data:`GAIN_LIMIT` lets light explain, so without this it would read as
+    "smoothed".  A polish or a denoise does not move the colour, and stays detail.
+    """
+    from provenance.extent.content import luma
+
+    mean_p = np.stack([_box_mean(parent[c].astype(np.float32), radius) for c in range(3)])
+    mean_e = np.stack([_box_mean(edited[c].astype(np.float32), radius) for c in range(3)])
+    yp, ye = luma(mean_p), luma(mean_e)
+    chroma = np.abs((mean_e - ye) - (mean_p - yp)).max(axis=0)
+    ratio = np.clip((ye + 4.0) / (yp + 4.0), *RECOLOUR_GAIN)
+    out: FloatArray = np.where(chroma > RECOLOUR_SHIFT, ratio, gain).astype(np.float32)
     return out
 
 

@@ -143,6 +143,7 @@ def measure(
 
     yp = content_step.luma(parent_px)
     gain = detail_step.local_gain(yp, content_step.luma(modelled), content_step.luma(edited_px))
+    gain = detail_step.recolour_gain(parent_px, edited_px, gain)
     if parent_plane is None:
         parent_plane = detail_step.plane_from_image(parent)
     if edited_plane is None:
