@@ -19,12 +19,24 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter
 
 from provenance.errors import InputError
-from provenance.extent import changed_mask, extent_from_mask, measure_extent, undeclared_fraction
+from provenance.extent import (
+    changed_mask,
+    extent_from_mask,
+    extent_from_measurement,
+    measure_extent,
+    measure_kinds,
+    undeclared_fraction,
+)
 from provenance.extent.align import GeometryMismatch
+from provenance.extent.kinds import Measurement
 from provenance.extent.regions import _components
 from provenance.models import ChangeKind, Extent, ExtentMethod, Region
+from provenance.sign.orchestrator import MEASURE_SIDE
 
 W, H = 1200, 800
+#: The working size of ``sign --from``: the tests measure there (what signing really
+#: uses, and 2.6x cheaper than the 1024 px default, which the rest still exercise).
+SIGN_SIDE = MEASURE_SIDE
 FloatImage = NDArray[np.float64]
 Mask = NDArray[np.bool_]
 
@@ -133,6 +145,13 @@ def scene() -> Scene:
 
 
 @pytest.fixture(scope="module")
+def measured(scene: Scene) -> Measurement:
+    """The scene's edit measured once (at SIGN_SIDE), shared by the tests that
+    only read it: :func:`measure_extent` is exactly ``extent_from_measurement`` of it."""
+    return measure_kinds(scene.parent, scene.edited, max_side=SIGN_SIDE)
+
+
+@pytest.fixture(scope="module")
 def make_scene() -> Callable[[int, Mask], Scene]:
     cache: dict[tuple[int, bytes], Scene] = {}
 
@@ -148,8 +167,13 @@ def make_scene() -> Callable[[int, Mask], Scene]:
 # --------------------------------------------------------------------------- measured extent
 
 
-def test_grade_plus_replaced_shapes_measures_the_shapes(scene: Scene) -> None:
-    extent = measure_extent(scene.parent, scene.edited)
+def test_grade_plus_replaced_shapes_measures_the_shapes(
+    scene: Scene, measured: Measurement
+) -> None:
+    assert measure_extent(
+        scene.parent, scene.edited, max_side=SIGN_SIDE
+    ) == extent_from_measurement(measured)
+    extent = extent_from_measurement(measured)
     assert extent.method is ExtentMethod.MEASURED
     assert 0.2 < scene.true_fraction < 0.3
     assert extent.area_fraction is not None
@@ -165,15 +189,15 @@ def test_other_scenes_and_a_single_ellipse(
     make_scene: Callable[[int, Mask], Scene], seed: int
 ) -> None:
     s = make_scene(seed, _shape_mask(polygon=False))
-    extent = measure_extent(s.parent, s.edited)
+    extent = measure_extent(s.parent, s.edited, max_side=SIGN_SIDE)
     assert extent.area_fraction is not None
     assert abs(extent.area_fraction - s.true_fraction) < 0.02
     assert len(extent.regions) == 1
     assert _iou(_union_box(extent.regions), _bbox(s.mask)) >= 0.8
 
 
-def test_two_separate_shapes_give_two_regions(scene: Scene) -> None:
-    extent = measure_extent(scene.parent, scene.edited)
+def test_two_separate_shapes_give_two_regions(measured: Measurement) -> None:
+    extent = extent_from_measurement(measured)
     assert len(extent.regions) >= 2
     ellipse_box = _bbox(_shape_mask(polygon=False))
     polygon_box = _bbox(_shape_mask(ellipse=False))
@@ -187,9 +211,9 @@ def test_two_separate_shapes_give_two_regions(scene: Scene) -> None:
         assert r.x + r.width <= 1.0001 and r.y + r.height <= 1.0001
 
 
-def test_max_regions_is_respected(scene: Scene) -> None:
-    assert len(measure_extent(scene.parent, scene.edited, max_regions=1).regions) == 1
-    assert measure_extent(scene.parent, scene.edited, max_regions=0).regions == ()
+def test_max_regions_is_respected(measured: Measurement) -> None:
+    assert len(extent_from_measurement(measured, max_regions=1).regions) == 1
+    assert extent_from_measurement(measured, max_regions=0).regions == ()
 
 
 def test_a_large_edit_such_as_a_new_background_is_measured(
@@ -201,7 +225,7 @@ def test_a_large_edit_such_as_a_new_background_is_measured(
     ImageDraw.Draw(big).ellipse([-300, -200, 700, 1000], fill=255)
     s = make_scene(4, np.asarray(big) > 127)
     assert s.true_fraction > 0.5
-    extent = measure_extent(s.parent, s.edited)
+    extent = measure_extent(s.parent, s.edited, max_side=SIGN_SIDE)
     assert extent.area_fraction is not None
     assert abs(extent.area_fraction - s.true_fraction) < 0.02
 
@@ -228,7 +252,7 @@ def test_recolouring_an_object_is_reported(scene: Scene) -> None:
     mask = _shape_mask(polygon=False)
     edited = scene.graded_px.copy()
     edited[mask] = scene.graded_px[mask][:, [2, 0, 1]]
-    extent = measure_extent(scene.parent, _image(edited))
+    extent = measure_extent(scene.parent, _image(edited), max_side=SIGN_SIDE)
     content = extent.change(ChangeKind.CONTENT)
     tone = extent.change(ChangeKind.TONE)
     assert tone is not None and tone.area_fraction > 0.8
@@ -239,12 +263,12 @@ def test_recolouring_an_object_is_reported(scene: Scene) -> None:
 
 
 def test_identical_images_measure_zero(scene: Scene) -> None:
-    extent = measure_extent(scene.parent, scene.parent.copy())
+    extent = measure_extent(scene.parent, scene.parent.copy(), max_side=SIGN_SIDE)
     assert extent == Extent(area_fraction=0.0, method=ExtentMethod.MEASURED)
 
 
 def test_global_grade_alone_is_not_a_change(scene: Scene) -> None:
-    extent = measure_extent(scene.parent, scene.graded)
+    extent = measure_extent(scene.parent, scene.graded, max_side=SIGN_SIDE)
     assert extent.area_fraction is not None
     assert extent.area_fraction < 0.01
 
@@ -270,7 +294,7 @@ def test_added_grain_is_detail_not_content(scene: Scene) -> None:
     rng = np.random.default_rng(7)
     for sigma in (3, 8):
         noisy = scene.parent_px + rng.normal(0, sigma, scene.parent_px.shape)
-        extent = measure_extent(scene.parent, _image(noisy))
+        extent = measure_extent(scene.parent, _image(noisy), max_side=SIGN_SIDE)
         content = extent.change(ChangeKind.CONTENT)
         assert (content.area_fraction if content else 0.0) < 0.01
         detail = extent.change(ChangeKind.DETAIL)
@@ -278,17 +302,17 @@ def test_added_grain_is_detail_not_content(scene: Scene) -> None:
 
 
 def test_jpeg_reencode_is_not_a_change(scene: Scene) -> None:
-    extent = measure_extent(scene.parent, _jpeg(scene.parent, 85))
+    extent = measure_extent(scene.parent, _jpeg(scene.parent, 85), max_side=SIGN_SIDE)
     assert extent.area_fraction is not None
     assert extent.area_fraction < 0.01
-    graded = measure_extent(scene.parent, _jpeg(scene.graded, 85))
+    graded = measure_extent(scene.parent, _jpeg(scene.graded, 85), max_side=SIGN_SIDE)
     assert (graded.area_fraction or 0) < 0.01
 
 
 def test_edit_survives_noise_and_jpeg(scene: Scene) -> None:
     rng = np.random.default_rng(11)
     noisy = np.asarray(scene.edited, np.float64) + rng.normal(0, 3, (H, W, 3))
-    extent = measure_extent(scene.parent, _jpeg(_image(noisy), 85))
+    extent = measure_extent(scene.parent, _jpeg(_image(noisy), 85), max_side=SIGN_SIDE)
     assert extent.area_fraction is not None
     assert abs(extent.area_fraction - scene.true_fraction) < 0.02
 
@@ -300,7 +324,7 @@ def test_edit_survives_noise_and_jpeg(scene: Scene) -> None:
 def test_pure_rescale_is_measured(scene: Scene, factor: float) -> None:
     size = (round(W * factor), round(H * factor))
     edited = scene.edited.resize(size, Image.Resampling.LANCZOS)
-    extent = measure_extent(scene.parent, edited)
+    extent = measure_extent(scene.parent, edited, max_side=SIGN_SIDE)
     assert extent.area_fraction is not None
     assert abs(extent.area_fraction - scene.true_fraction) < 0.02
     assert _iou(_union_box(extent.regions), _bbox(scene.mask)) >= 0.6
@@ -308,7 +332,7 @@ def test_pure_rescale_is_measured(scene: Scene, factor: float) -> None:
 
 def test_rescaled_parent_is_measured(scene: Scene) -> None:
     parent = scene.parent.resize((W // 2, H // 2), Image.Resampling.BOX)
-    extent = measure_extent(parent, scene.edited)
+    extent = measure_extent(parent, scene.edited, max_side=SIGN_SIDE)
     assert extent.area_fraction is not None
     assert abs(extent.area_fraction - scene.true_fraction) < 0.02
 
@@ -316,7 +340,7 @@ def test_rescaled_parent_is_measured(scene: Scene) -> None:
 def test_crop_raises_geometry_mismatch(scene: Scene) -> None:
     cropped = scene.edited.crop((0, 0, W - 120, H))
     with pytest.raises(GeometryMismatch) as caught:
-        measure_extent(scene.parent, cropped)
+        measure_extent(scene.parent, cropped, max_side=SIGN_SIDE)
     assert isinstance(caught.value, InputError)
     assert "cropped or rotated" in caught.value.message
     assert caught.value.hint is not None and "--ai-mask" in caught.value.hint
@@ -327,11 +351,11 @@ def test_crop_raises_geometry_mismatch(scene: Scene) -> None:
 def test_rotation_raises_geometry_mismatch(scene: Scene) -> None:
     rotated = scene.edited.transpose(Image.Transpose.ROTATE_90)
     with pytest.raises(GeometryMismatch):
-        measure_extent(scene.parent, rotated)
+        measure_extent(scene.parent, rotated, max_side=SIGN_SIDE)
 
 
-def test_working_resolution_is_precise_enough(scene: Scene) -> None:
-    reduced = measure_extent(scene.parent, scene.edited, max_side=1024)
+def test_working_resolution_is_precise_enough(scene: Scene, measured: Measurement) -> None:
+    reduced = extent_from_measurement(measured)  # at the working size of sign --from
     full = measure_extent(scene.parent, scene.edited, max_side=4096)
     assert reduced.area_fraction is not None and full.area_fraction is not None
     assert abs(reduced.area_fraction - full.area_fraction) < 0.01
@@ -382,17 +406,17 @@ def test_mask_alpha_wins_when_it_carries_the_shape() -> None:
     assert abs(extent.area_fraction - mask.mean()) < 0.002
 
 
-def test_declared_extent_keeps_the_measurement(scene: Scene) -> None:
-    measured = measure_extent(scene.parent, scene.edited)
+def test_declared_extent_keeps_the_measurement(scene: Scene, measured: Measurement) -> None:
+    extent = extent_from_measurement(measured)
     image = Image.fromarray(scene.mask.astype(np.uint8) * 255)
-    declared = extent_from_mask(image, measured=measured)
+    declared = extent_from_mask(image, measured=extent)
     assert declared.method is ExtentMethod.DECLARED
-    assert declared.measured_area_fraction == measured.area_fraction
-    assert declared.magnitude == measured.magnitude
+    assert declared.measured_area_fraction == extent.area_fraction
+    assert declared.magnitude == extent.magnitude
 
 
-def test_undeclared_fraction(scene: Scene) -> None:
-    changed = changed_mask(scene.parent, scene.edited)
+def test_undeclared_fraction(scene: Scene, measured: Measurement) -> None:
+    changed = measured.changed
     total = float(changed.mean())
     # Declaring everything that changed leaves nothing undeclared.
     everything = extent_from_mask(Image.fromarray(scene.mask.astype(np.uint8) * 255))
