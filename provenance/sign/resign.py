@@ -53,14 +53,22 @@ def named(path: Path, decode: Callable[[], T]) -> T:
         ) from exc
 
 
+#: "jumd" + the C2PA manifest store's JUMBF type UUID 63327061-0011-0010-8000-00AA00389B71.
+_STORE_MARK = b"jumd" + bytes.fromhex("6332706100110010800000aa00389b71")
+
+
 def has_own_credentials(source: Path, data: bytes, kind: media.MediaType) -> bool:
     """True when ``data`` carries an embedded C2PA manifest store (valid or not).
 
-    A cheap byte test first (every JUMBF manifest store is labelled "c2pa"), then
-    the reader, so an unsigned capture costs no parse.  A store only at a remote
-    address cannot be kept offline: that is refused with what to do.
+    A cheap byte test first, then the reader, so an unsigned capture costs no
+    parse (c2pa's reader holds a copy of the file): every embedded store starts
+    with a JUMBF description box typed with the C2PA store UUID (C2PA 2.x, 11.1.4;
+    ISO 19566-5), and a remote one is named by XMP ``dcterms:provenance`` (any prefix).  Both
+    marks are long enough that random image data does not hold them by chance
+    (the 4 bytes "c2pa" are in about one 500 MB photo in nine).  A store only at a
+    remote address cannot be kept offline: that is refused with what to do.
     """
-    if b"c2pa" not in data:
+    if _STORE_MARK not in data and b":provenance" not in data:
         return False
     from provenance import _c2pa
 

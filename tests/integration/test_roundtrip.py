@@ -193,3 +193,27 @@ def test_source_changed_while_signing_is_refused(
         sign_image(SignRequest(source=source, output=output), identity)
     assert not output.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_has_own_credentials_is_not_fooled_by_c2pa_bytes_in_image_data(
+    tmp_path: Path, dev_identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 4 bytes "c2pa" turn up in random image data (about one 500 MB file in nine);
+    they must not make signing parse the file (c2pa's reader holds a whole copy)."""
+    from provenance import _c2pa, media
+    from provenance.sign.resign import has_own_credentials
+
+    identity, _ = dev_identity
+    source = write_photo(tmp_path, "jpeg", width=200, height=150)
+    source.write_bytes(source.read_bytes() + b"..c2pa.." * 8)
+    signed = tmp_path / "signed.jpg"
+    sign_image(SignRequest(source=source, output=signed), identity)
+    kind = media.sniff(source.read_bytes()[:64], name=source.name)
+    assert kind is not None
+    assert has_own_credentials(signed, signed.read_bytes(), kind)
+
+    def no_reader(*args: object, **kwargs: object) -> None:
+        raise AssertionError("no parse for a file without a manifest store")
+
+    monkeypatch.setattr(_c2pa, "read_credentials", no_reader)
+    assert not has_own_credentials(source, source.read_bytes(), kind)
