@@ -120,12 +120,24 @@ def edit_sentence(action: Action) -> str:
     )
 
 
+def _band(regions: tuple[Region, ...], edges: dict[str, bool]) -> str:
+    """' (the top of the picture)' for a band across the frame along one edge (a new sky)."""
+    x0, x1 = min(r.x for r in regions), max(r.x + r.width for r in regions)
+    y0, y1 = min(r.y for r in regions), max(r.y + r.height for r in regions)
+    if x1 - x0 >= 0.9 and y1 - y0 <= 0.6 and edges["top"] != edges["bottom"]:
+        return " (the top of the picture)" if edges["top"] else " (the bottom of the picture)"
+    if y1 - y0 >= 0.9 and x1 - x0 <= 0.6 and edges["left"] != edges["right"]:
+        return " (the left side)" if edges["left"] else " (the right side)"
+    return ""
+
+
 def kind_place(regions: tuple[Region, ...]) -> str:
     """Where a kind's rectangles lie, in words with a leading space and brackets.
 
-    ' (the whole picture)' when they cover nearly everything; ' (the background
-    around the subject)' when they reach at least three edges of the frame but
-    leave its middle untouched; otherwise the rough place of their area-weighted
+    ' (the whole picture)' when they cover nearly everything; ' (the top of the
+    picture)' (bottom, left side, right side) for a band across the frame along
+    one edge, such as a new sky; ' (the background around the subject)' when they
+    reach at least three edges of the frame but leave its middle untouched; otherwise the rough place of their area-weighted
     centre (' (upper left)', ' (centre)', ...).
     """
     if not regions:
@@ -142,6 +154,9 @@ def kind_place(regions: tuple[Region, ...]) -> str:
     middle = any(
         r.x < 0.55 and r.x + r.width > 0.45 and r.y < 0.6 and r.y + r.height > 0.4 for r in regions
     )
+    band = _band(regions, edges)
+    if band:
+        return band
     if area >= 0.15 and sum(edges.values()) >= 3 and not middle:
         return " (the background around the subject)"
     cx = sum((r.x + r.width / 2) * r.area for r in regions) / area if area else 0.5

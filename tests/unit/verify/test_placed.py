@@ -123,3 +123,15 @@ def test_hostile_labels_are_cleaned_in_sentences() -> None:
     )
     text = " ".join((*placed.component_sentences(report), report.problems[0].explanation))
     assert "\u202e" not in text and "\x1b" not in text
+
+
+def test_a_band_along_one_edge_is_named_by_that_edge_not_as_a_background() -> None:
+    from provenance.verify.statements import kind_place
+
+    sky = (Region(0.0, 0.0, 1.0, 0.3),)
+    assert kind_place(sky) == " (the top of the picture)"
+    assert kind_place((Region(0.0, 0.75, 1.0, 0.25),)) == " (the bottom of the picture)"
+    assert kind_place((Region(0.0, 0.0, 0.2, 1.0),)) == " (the left side)"
+    # A backdrop around a subject rising from the bottom edge is still a background.
+    around = (Region(0.0, 0.0, 1.0, 0.15), Region(0.0, 0.0, 0.3, 1.0), Region(0.7, 0.0, 0.3, 1.0))
+    assert kind_place(around) == " (the background around the subject)"
