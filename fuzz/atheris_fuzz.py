@@ -47,6 +47,9 @@ with atheris.instrument_imports(include=["provenance"]):
 WORK = Path(tempfile.mkdtemp(prefix="pv-fuzz-"))
 OPTIONS = VerifyOptions(use_trust_store=False, want_thumbnails=True)
 SUFFIXES = (".jpg", ".png", ".webp")
+#: Signed into the edited seed: escape sequences (7- and 8-bit CSI, OSC), bidi and
+#: zero-width characters, markup, so mutations start from text the renderers must clean.
+HOSTILE_TEXT = "sky\x1b[31m red\x9b2J\x1b]0;title\x07\u202egpj.exe\u200b[bold]<b>x</b>"
 RENDERERS = [renderer_for(fmt) for fmt in ("text", "json", "html")]
 
 
@@ -122,7 +125,7 @@ def seed_verify(folder: Path) -> None:
                     source=source,
                     output=edited,
                     parent=target,
-                    edits=(EditSpec(EditKind.AI_EDIT, "sky", tool="Gen/1"),),
+                    edits=(EditSpec(EditKind.AI_EDIT, HOSTILE_TEXT, tool="Gen/1 " + HOSTILE_TEXT),),
                 ),
                 identity,
             )
