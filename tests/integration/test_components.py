@@ -224,6 +224,7 @@ def test_cli_component_flags(hybrid: dict[str, Path], identity_home: Path) -> No
     data = json.loads(verified.stdout)
     assert [h["relationship"] for h in data["history"]] == ["parentOf", "componentOf"]
     assert data["history"][1]["component_label"] == "sky"
+    assert data["history"][1]["placed_check"]["result"] == "consistent"
     text = subprocess.run(
         [*cli, "verify", str(out)], capture_output=True, text=True, timeout=120, check=False
     )
@@ -386,3 +387,39 @@ def test_a_component_recorded_without_regions_could_not_be_checked(
     assert entry["result"] == "could_not_check" and "no regions" in entry["reason"]
     assert "could not check its placed area" in renderer_for("text").render([report])
     assert any("could not check (no regions" in s for s in report.statements)
+
+
+def test_each_component_is_checked_on_its_own(
+    hybrid: dict[str, Path], dev_identity: tuple[object, bytes]
+) -> None:
+    """A sky with an honest mask and a prop whose mask is somewhere else: judged apart."""
+    composite = Image.open(hybrid["raw_composite"]).convert("RGB")
+    prop = Image.new("RGB", (240, 240), (250, 40, 30))
+    composite.paste(prop, (520, 330))
+    raw = _write(composite, hybrid["dir"] / "two_parts_raw.jpg")
+    prop_file = _write(prop, hybrid["dir"] / "lamp.jpg")
+    sky_mask = Image.new("L", (800, 600), 0)
+    sky_mask.paste(255, (0, 0, 800, int(600 * SKY_SHARE)))
+    wrong_mask = Image.new("L", (800, 600), 0)
+    wrong_mask.paste(255, (40, 330, 280, 570))  # lower left; the lamp is lower right
+    for name, mask in (("sky_mask.png", sky_mask), ("lamp_mask.png", wrong_mask)):
+        mask.save(hybrid["dir"] / name)
+    out = hybrid["dir"] / "two_parts.jpg"
+    sign_image(
+        SignRequest(
+            source=raw,
+            output=out,
+            parent=hybrid["capture"],
+            components=(
+                ComponentSpec(hybrid["sky"], label="sky", mask=hybrid["dir"] / "sky_mask.png"),
+                ComponentSpec(prop_file, label="lamp", mask=hybrid["dir"] / "lamp_mask.png"),
+            ),
+        ),
+        dev_identity[0],  # type: ignore[arg-type]
+    )
+    report = verify_file(out, VerifyOptions(use_trust_store=False))
+    checks = {h.component_label: h.placed_check for h in report.history[1:]}
+    assert checks["sky"] is not None and checks["sky"].result is CheckResult.CONSISTENT
+    assert checks["lamp"] is not None and checks["lamp"].result is CheckResult.INCONSISTENT
+    [mismatch] = [p for p in report.problems if p.code == COMPONENT_MISMATCH_CODE]
+    assert "“lamp”" in mismatch.explanation
