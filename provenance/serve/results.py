@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from provenance.models import HistoryEntry, Report, Verdict
 from provenance.report.html import BANNERS, HtmlRenderer
 from provenance.report.json_report import report_to_dict
+from provenance.volume.policy import REPORT_COLUMNS, report_cells
 from provenance.wording import percent
 
 if TYPE_CHECKING:
@@ -39,19 +40,7 @@ VERDICT_ORDER = (
     Verdict.NO_CREDENTIALS,
     Verdict.UNREADABLE,
 )
-CSV_COLUMNS = (
-    "file",
-    "verdict",
-    "signer",
-    "organization",
-    "signer_trusted",
-    "signed_at",
-    "ai_generated",
-    "ai_edited",
-    "ai_area_fraction",
-    "ai_tools",
-    "problems",
-)
+CSV_COLUMNS = ("file", "verdict", *REPORT_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,20 +200,10 @@ def csv_text(reports: Sequence[Report], results: Sequence[PolicyResult] | None =
         header[2:2] = ["pass", "reasons"]
     writer.writerow(header)
     for index, report in enumerate(reports):
-        signer = report.signer
-        ai = report.ai
-        row: list[str | float] = [
+        row: list[str | float | int] = [
             csv_cell(report.file),
             report.verdict.value,
-            csv_cell(signer.name if signer else None),
-            csv_cell(signer.organization if signer else None),
-            "" if signer is None else ("true" if signer.trusted else "false"),
-            csv_cell(signer.signed_at if signer else None),
-            "true" if ai.generated else "false",
-            "true" if ai.edited else "false",
-            "" if ai.area_fraction is None else ai.area_fraction,
-            csv_cell("; ".join(ai.tools)),
-            csv_cell("; ".join(p.code for p in report.problems)),
+            *report_cells(report),
         ]
         if results is not None:
             result = results[index]

@@ -453,13 +453,30 @@ def csv_row(path: Path | str, report: Report, result: PolicyResult) -> list[str 
     """
     from provenance.sanitize import csv_cell
 
-    signer = report.signer
-    ai = report.ai
     return [
         csv_cell(str(path)),
         csv_cell(report.verdict.value),
         "true" if result.passed else "false",
         csv_cell("; ".join(result.reasons)),
+        *report_cells(report),
+    ]
+
+
+#: The columns :func:`report_cells` fills, after file, verdict (and pass, reasons).
+REPORT_COLUMNS = CSV_COLUMNS[4:]
+
+
+def report_cells(report: Report) -> list[str | float | int]:
+    """The signer, AI and problem cells of one report's CSV row (``REPORT_COLUMNS``).
+
+    Shared by ``check --csv`` and the page's CSV download, so both say the same
+    thing about a file in the same way.
+    """
+    from provenance.sanitize import csv_cell
+
+    signer = report.signer
+    ai = report.ai
+    return [
         csv_cell(signer.name if signer else None),
         csv_cell(signer.organization if signer else None),
         "" if signer is None else ("true" if signer.trusted else "false"),
