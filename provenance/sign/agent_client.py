@@ -27,7 +27,7 @@ from provenance.sign.agent_wire import (
     CONNECT_TIMEOUT_S as CONNECT_TIMEOUT_S,
 )
 from provenance.sign.agent_wire import LineReader as LineReader
-from provenance.sign.agent_wire import connect_socket
+from provenance.sign.agent_wire import connect_socket, read_while_signing
 from provenance.sign.agent_wire import send_line as send_line
 from provenance.sign.agent_wire import socket_path as socket_path
 from provenance.sign.request import SignOutcome, SignRequest
@@ -178,12 +178,7 @@ class AgentClient:
         self._sock.settimeout(None)  # signing a large shoot takes as long as it takes
         send_line(self._sock, {"op": "sign", "requests": [encode_request(r) for r in requests]})
         while True:
-            message = self._reader.read()
-            if message is None:
-                raise OperationError(
-                    "The agent stopped while signing.",
-                    hint="Run provenance agent status; sign the rest with --no-agent.",
-                )
+            message = read_while_signing(self._reader)
             event = message.get("event")
             if event == "end":
                 return

@@ -97,6 +97,18 @@ class LineReader:
         return message
 
 
+def read_while_signing(reader: LineReader) -> dict[str, Any]:
+    """The agent's next message during a signing job; a lost agent is one clear error."""
+    hint = "Run provenance agent status; sign what is missing with --no-agent."
+    try:
+        message = reader.read()
+    except (OSError, ValueError) as exc:
+        raise OperationError("The connection to the agent broke while signing.", hint=hint) from exc
+    if message is None:
+        raise OperationError("The agent stopped while signing.", hint=hint)
+    return message
+
+
 def connect_socket(home: Path) -> socket.socket | None:
     """A connection to the agent running for ``home``, or None when none answers.
 
@@ -166,18 +178,7 @@ def _relayed(sock: socket.socket, reader: LineReader) -> Iterator[RelayOutput | 
     sock.settimeout(None)  # signing a large shoot takes as long as it takes
     try:
         while True:
-            try:
-                message = reader.read()
-            except (OSError, ValueError) as exc:
-                raise OperationError(
-                    "The connection to the agent broke while signing.",
-                    hint="Run provenance agent status; sign what is missing with --no-agent.",
-                ) from exc
-            if message is None:
-                raise OperationError(
-                    "The agent stopped while signing.",
-                    hint="Run provenance agent status; sign what is missing with --no-agent.",
-                )
+            message = read_while_signing(reader)
             event = message.get("event")
             if event == "output":
                 stream = "stdout" if message.get("stream") == "stdout" else "stderr"
