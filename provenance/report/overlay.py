@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KIND_COLOURS",
+    "MAX_DRAWN_PARTS",
     "PART_COLOURS",
     "PlacedArea",
     "ai_kind_regions",
@@ -194,13 +195,23 @@ def _part_is_ai(report: Report, entry: HistoryEntry) -> bool:
     )
 
 
+#: At most this many placed parts are drawn (a hostile manifest may list 100 components,
+#: each a full-size mask to paint); the rest keep their lines in the history.
+MAX_DRAWN_PARTS = 12
+
+
 def placed_areas(report: Report) -> list[PlacedArea]:
-    """The components placed into this picture whose area was recorded, in history order."""
+    """The components placed into this picture whose area was recorded, in history order.
+
+    At most :data:`MAX_DRAWN_PARTS` of them.
+    """
     out: list[PlacedArea] = []
     number = 0
     for entry in report.history:
         if entry.relationship != Relationship.COMPONENT_OF.value:
             continue
+        if len(out) >= MAX_DRAWN_PARTS:
+            break
         number += 1
         regions = _placed_regions(entry.placed) if entry.placed is not None else ()
         if not regions:
@@ -227,12 +238,20 @@ def drawn_labels(parts: Sequence[PlacedArea]) -> frozenset[str]:
     return frozenset(p.entry.label for p in parts if p.entry.label)
 
 
+def _unit(value: float) -> float:
+    return min(1.0, max(0.0, value)) if value == value else 0.0
+
+
 def label_style(regions: tuple[Region, ...]) -> str:
-    """Where a part's label sits over the picture: its area's top-left, kept on the picture."""
-    x0 = min(r.x for r in regions)
-    y0 = min(r.y for r in regions)
-    x1 = max(r.x + r.width for r in regions)
-    y1 = max(r.y + r.height for r in regions)
+    """Where a part's label sits over the picture: its area's top-left, kept on the picture.
+
+    Coordinates come from the manifest: clamped to 0..1 (NaN to 0) before they are
+    written into the ``style`` attribute, so it only ever holds two short percentages.
+    """
+    x0 = _unit(min(r.x for r in regions))
+    y0 = _unit(min(r.y for r in regions))
+    x1 = _unit(max(r.x + r.width for r in regions))
+    y1 = _unit(max(r.y + r.height for r in regions))
     horizontal = (
         f"right:{max(0.0, 1 - x1) * 100:.1f}%" if x0 > 0.55 else f"left:{max(0.0, x0) * 100:.1f}%"
     )

@@ -156,3 +156,26 @@ def test_an_unplaced_or_regionless_component_is_not_drawn() -> None:
     )
     assert placed_areas(bare) == []
     assert 'class="place-label' not in renderer_for("html").render([bare])
+
+
+def test_label_positions_are_clamped_and_parts_bounded() -> None:
+    from provenance.report.overlay import MAX_DRAWN_PARTS, label_style
+
+    wild = (Region(float("nan"), -5.0, 1e300, 2.0),)
+    assert label_style(wild) == "left:0.0%;top:0.0%"
+    many = Report(
+        file="final.jpg",
+        verdict=Verdict.VALID_UNTRUSTED,
+        thumbnail=_jpeg(),
+        history=tuple(
+            HistoryEntry(
+                f"p{i}.jpg",
+                "componentOf",
+                Verdict.NO_CREDENTIALS,
+                placed=Extent(0.01, ExtentMethod.DECLARED, regions=(Region(0.0, 0.0, 0.1, 0.1),)),
+            )
+            for i in range(100)
+        ),
+    )
+    assert len(placed_areas(many)) == MAX_DRAWN_PARTS
+    assert renderer_for("html").render([many]).count('class="place-label') == MAX_DRAWN_PARTS
