@@ -20,6 +20,7 @@ This is a measurement, not a test: nothing asserts on time.
 from __future__ import annotations
 
 import argparse
+import array
 import os
 import shutil
 import statistics
@@ -34,7 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-#: The benchmark's scheduler listens on loopback only, with no dashboard.
+#: The benchmark's scheduler listens on loopback only (on a free port), with no dashboard.
 LOOPBACK = ("--host", "127.0.0.1", "--no-dashboard")
 
 
@@ -150,7 +151,49 @@ def task_overhead(tasks: int) -> float:
         engine.close()
 
 
-def _scheduler_state(dask_scheduler: Any) -> dict[str, int]:
+def _heap() -> dict[str, Any]:
+    """This process's heap: bytes malloc holds for live data (not RSS), Python objects by type.
+
+    ``malloc_in_use`` is glibc's ``mallinfo2().uordblks + hblkhd``: when it stays flat
+    while RSS grows, the growth is fragmentation, not data held.  ``top_types`` are
+    the most numerous object types the garbage collector tracks.
+    """
+    import collections
+    import ctypes
+    import gc
+
+    in_use = -1
+    try:
+
+        class MallInfo2(ctypes.Structure):
+            _fields_ = [
+                (name, ctypes.c_size_t)
+                for name in (
+                    "arena",
+                    "ordblks",
+                    "smblks",
+                    "hblks",
+                    "hblkhd",
+                    "usmblks",
+                    "fsmblks",
+                    "uordblks",
+                    "fordblks",
+                    "keepcost",
+                )
+            ]
+
+        libc = ctypes.CDLL(None)
+        libc.mallinfo2.restype = MallInfo2
+        info = libc.mallinfo2()
+        in_use = int(info.uordblks + info.hblkhd)
+    except (OSError, AttributeError):
+        pass
+    gc.collect()
+    counts = collections.Counter(type(o).__name__ for o in gc.get_objects())
+    return {"malloc_in_use": in_use, "objects": sum(counts.values()), "top_types": counts}
+
+
+def _scheduler_state(dask_scheduler: Any) -> dict[str, Any]:
     """What the scheduler holds that could grow with a run (run on the scheduler)."""
     events = getattr(dask_scheduler, "_events", None) or getattr(dask_scheduler, "events", {})
     monitor = getattr(dask_scheduler, "monitor", None)
@@ -163,6 +206,7 @@ def _scheduler_state(dask_scheduler: Any) -> dict[str, int]:
         "computations": len(getattr(dask_scheduler, "computations", ())),
         "monitor_samples": max((len(q) for q in quantities.values()), default=0),
         "clients_futures": sum(len(c.wants_what) for c in dask_scheduler.clients.values()),
+        "heap": _heap(),
     }
 
 
@@ -183,7 +227,9 @@ class _Sampler:
         self.scheduler = psutil.Process(scheduler_pid)
         self.workers_root = psutil.Process(workers_pid)
         self.checked = 0
-        self.samples: list[tuple[float, int, int, int, int]] = []
+        # Flat arrays of numbers (8 bytes a value), not a list of tuples: the sampler runs
+        # in the client process and must not add to the growth it measures.
+        self.samples = array.array("d")
         self.peak = [0, 0, 0]  # client, scheduler, largest Dask worker process
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
@@ -213,7 +259,7 @@ class _Sampler:
             int(self.scheduler.memory_info().rss),
             self._worker_rss(),
         )
-        self.samples.append(row)
+        self.samples.extend(row)
         self.peak = [max(p, v) for p, v in zip(self.peak, row[2:], strict=True)]
         return row
 
@@ -255,7 +301,7 @@ def memory(
     scheduler_file = work / "scheduler.json"
     dask_cli = str(bindir / "dask")
     scheduler = subprocess.Popen(
-        [dask_cli, "scheduler", "--scheduler-file", str(scheduler_file), *LOOPBACK],
+        [dask_cli, "scheduler", "--scheduler-file", str(scheduler_file), "--port", "0", *LOOPBACK],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -286,6 +332,13 @@ def memory(
             def record(checked: int) -> None:
                 now = sampler.sample()
                 state = client.run_on_scheduler(_scheduler_state)
+                scheduler_heap = state.pop("heap")
+                client_heap = _heap()
+                if rows:  # which object types grew since the previous checkpoint
+                    for who, heap in (("client", client_heap), ("scheduler", scheduler_heap)):
+                        before = rows[-1][f"{who}_types"]
+                        grew = (heap["top_types"] - before).most_common(6)
+                        print(f"    {who} objects grown since last checkpoint: {grew}")
                 rows.append(
                     {
                         "checked": checked,
@@ -296,10 +349,17 @@ def memory(
                         "client_peak": sampler.peak[0],
                         "scheduler_peak": sampler.peak[1],
                         "worker_peak": sampler.peak[2],
+                        "client_malloc": client_heap["malloc_in_use"],
+                        "scheduler_malloc": scheduler_heap["malloc_in_use"],
+                        "client_objects": client_heap["objects"],
+                        "scheduler_objects": scheduler_heap["objects"],
                         **state,
                     }
                 )
-                print(f"  checkpoint {rows[-1]}", flush=True)
+                shown = dict(rows[-1])
+                print(f"  checkpoint {shown}", flush=True)
+                rows[-1]["client_types"] = client_heap["top_types"]
+                rows[-1]["scheduler_types"] = scheduler_heap["top_types"]
 
             def on_progress(state: CheckProgress) -> None:
                 sampler.checked = state.checked
@@ -439,8 +499,9 @@ def report_memory(mem: dict[str, Any], entries: int, samples_csv: Path | None) -
     """The memory table: RSS now and peak so far at each checkpoint, and what the scheduler holds."""
     print(
         "\n| files checked | s | client RSS MiB (peak) | scheduler RSS MiB (peak) "
-        "| largest worker RSS MiB (peak) | scheduler tasks | transition log | events |"
-        "\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| largest worker RSS MiB (peak) | client / scheduler malloc in use MiB "
+        "| scheduler tasks | transition log | monitor samples |"
+        "\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     for row in mem["rows"]:
         print(
@@ -448,13 +509,14 @@ def report_memory(mem: dict[str, Any], entries: int, samples_csv: Path | None) -
             f"| {_mib(row['client'])} ({_mib(row['client_peak'])}) "
             f"| {_mib(row['scheduler'])} ({_mib(row['scheduler_peak'])}) "
             f"| {_mib(row['worker'])} ({_mib(row['worker_peak'])}) "
-            f"| {row['tasks']} | {row['transition_log']} | {row['events']} |"
+            f"| {_mib(row['client_malloc'])} / {_mib(row['scheduler_malloc'])} "
+            f"| {row['tasks']} | {row['transition_log']} | {row['monitor_samples']} |"
         )
     rows = mem["rows"]
     done = rows[-1]["checked"]
     print(
         f"\nmemory run: {done:,} of {entries:,} entries in {mem['elapsed']:.0f} s, "
-        f"{len(mem['samples'])} RSS samples every 0.5 s"
+        f"{len(mem['samples']) // 5} RSS samples every 0.5 s"
         + (" (stopped at the time cap)" if mem["stopped_early"] else "")
     )
     if len(rows) >= 3:
@@ -470,7 +532,9 @@ def report_memory(mem: dict[str, Any], entries: int, samples_csv: Path | None) -
     if samples_csv is not None:
         with open(samples_csv, "w", encoding="utf-8") as handle:
             handle.write("seconds,checked,client_rss,scheduler_rss,worker_rss\n")
-            for sample in mem["samples"]:
+            flat = mem["samples"]
+            for at in range(0, len(flat), 5):
+                sample = (flat[at], *(int(v) for v in flat[at + 1 : at + 5]))
                 handle.write(
                     ",".join(f"{v:.1f}" if isinstance(v, float) else str(v) for v in sample)
                 )
