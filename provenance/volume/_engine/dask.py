@@ -41,6 +41,7 @@ import os
 import pickle
 import tempfile
 import threading
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -206,7 +207,14 @@ class DaskEngine(Engine):
                 ) from exc
         from provenance.volume.pool import default_jobs
 
-        with dask.config.set({"distributed.worker.daemon": False}):
+        # The scheduler's HTTP endpoint (health, metrics) binds loopback; when its default
+        # port 8787 is taken (another cluster, another user) Dask picks a free one and warns
+        # about it on stderr, which says nothing useful to someone running `check`.
+        with (
+            dask.config.set({"distributed.worker.daemon": False}),
+            warnings.catch_warnings(),
+        ):
+            warnings.filterwarnings("ignore", message=r"Port \d+ is already in use")
             self._cluster = _LocalCluster(
                 n_workers=self.workers or default_jobs(),
                 threads_per_worker=1,
