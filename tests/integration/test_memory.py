@@ -50,3 +50,16 @@ def test_sign_and_verify_of_a_large_file_stay_within_budget(
     mb = 1024 * 1024
     assert sign_peak <= budget, f"sign peak {sign_peak / mb:.0f} MB > {budget / mb:.0f} MB"
     assert verify_peak <= budget, f"verify peak {verify_peak / mb:.0f} MB > {budget / mb:.0f} MB"
+
+
+def test_the_measured_peak_is_the_childs_own() -> None:
+    """Linux carries a parent's RSS high-water mark into a fork/vfork + exec child's
+    ru_maxrss; the probe must report the child alone (this failed inside a full pytest run)."""
+    import memory_bench
+
+    ballast = bytearray(300 * 1024 * 1024)
+    for index in range(0, len(ballast), 4096):
+        ballast[index] = 1
+    peak, _, _ = memory_bench._peak_of("x = 1")
+    assert peak < 100 * 1024 * 1024, peak
+    del ballast
