@@ -385,12 +385,13 @@ EDGE_DEPARTURE = 10.0
 
 #: Halvings of the working size at which lost structure is read: 1/4, features of
 #: about 4-30 working pixels, far coarser than skin texture, grain or a sharpening halo
-#: (a strong skin polish keeps about half of that band, a smooth fill a tenth).
+#: (a skin polish keeps half of that band; even a blur that erases the eyes keeps a
+#: fifth and 2 levels of it; a smooth fill keeps a twentieth, a few tenths of a level).
 LOSS_LEVEL = 2
-#: The edit keeps less than this share of the band the tone model predicts ...
-LOSS_RATIO = 0.3
+#: The edit keeps less than this share of the band of the parent and the tone model ...
+LOSS_RATIO = 0.15
 #: ... and is flat at that scale (band RMS below this, levels) ...
-LOSS_FLAT = 2.5
+LOSS_FLAT = 0.9
 #: ... where the parent, as the tone model renders it, had at least this band RMS.
 LOSS_TEXTURE = 2.0
 #: Edit levels within this of black or white are clipped: light, not a fill, flattened them.
