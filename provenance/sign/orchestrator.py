@@ -569,20 +569,6 @@ def sign_image(
 
         write_signed(image_plan, produce, mime=kind.mime)
     return SignResult(
-            source=source,
-            output=output,
-            actions=actions,
-            capture=capture,
-            extent_note=note,
-            redacted=redactions,
-            notes=tuple(notes),
-            sidecar=sidecar,
-            earlier_credentials=earlier,
-            parent=request.parent,
-            location_dropped=dropped,
-            training=request.training.value if request.training else None,
-        )
-    return SignResult(
         source=source,
         output=output,
         actions=actions,
