@@ -367,6 +367,22 @@ def _translate_sign_error(
     return OperationError("Signing failed.", diagnostics=(text[:300],))
 
 
+def _new_builder(
+    definition: Mapping[str, Any],
+    ingredients: Sequence[IngredientSource],
+    identity: SigningIdentity,
+    tsa_url: str | None,
+) -> tuple[c2pa.Builder, c2pa.Signer, _SignerCallbackFailure]:
+    """A Builder for ``definition`` (ingredients detached) and the cached signer for it."""
+    signer, failure = _signer(identity, tsa_url)
+    ctx = _context(None, signing=True)
+    try:
+        builder = c2pa.Builder(_with_detached_ingredients(definition, ingredients), context=ctx)
+    except c2pa.C2paError as exc:
+        raise OperationError("The manifest could not be built.", diagnostics=(str(exc)[:300],)) from exc
+    return builder, signer, failure
+
+
 def sign_asset(
     definition: Mapping[str, Any],
     mime: str,
@@ -391,14 +407,7 @@ def sign_asset(
     whole of ``source`` as it is — a ``.c2pa`` sidecar (C2PA 2.2, "External
     manifests"); see :func:`provenance.sign.orchestrator.write_sidecar`.
     """
-    ctx = _context(None, signing=True)
-    signer, failure = _signer(identity, tsa_url)
-    try:
-        builder = c2pa.Builder(_with_detached_ingredients(definition, ingredients), context=ctx)
-    except c2pa.C2paError as exc:
-        raise OperationError(
-            "The manifest could not be built.", diagnostics=(str(exc)[:300],)
-        ) from exc
+    builder, signer, failure = _new_builder(definition, ingredients, identity, tsa_url)
     try:
         with builder:
             _fill_builder(builder, ingredients, resources, edit)
@@ -546,14 +555,7 @@ def sign_stream(
 
     if not _data_hash_api():
         raise OperationError("Streaming signing is not available in this c2pa build.")
-    ctx = _context(None, signing=True)
-    signer, failure = _signer(identity, tsa_url)
-    try:
-        builder = c2pa.Builder(_with_detached_ingredients(definition, ingredients), context=ctx)
-    except c2pa.C2paError as exc:
-        raise OperationError(
-            "The manifest could not be built.", diagnostics=(str(exc)[:300],)
-        ) from exc
+    builder, signer, failure = _new_builder(definition, ingredients, identity, tsa_url)
     lib = c2pa.c2pa._lib
     try:
         with builder:
