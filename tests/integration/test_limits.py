@@ -56,7 +56,8 @@ def test_thumbnail_bomb_is_refused_before_decoding() -> None:
     assert len(bomb) < 200_000
     start = time.monotonic()
     assert media.decode_thumbnail(bomb) is None
-    assert time.monotonic() - start < 1.0
+    # Decoding the bomb would take far longer; the bound is loose for a loaded CI machine.
+    assert time.monotonic() - start < 3.0
 
 
 def test_image_bomb_refused_by_open_image() -> None:

@@ -120,4 +120,6 @@ def test_random_corruption_only_ever_raises_raw_format_error(samples: dict[str, 
                 for preview in contents.previews:
                     assert preview.offset + preview.length <= len(data)
             worst = max(worst, time.perf_counter() - start)
-    assert worst < 0.5
+    # A bound that catches a runaway loop (a table walked forever), not a speed target:
+    # each case takes milliseconds, and a loaded 2-core CI machine must not fail it.
+    assert worst < 5.0
