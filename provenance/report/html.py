@@ -26,8 +26,6 @@ from typing import TYPE_CHECKING
 from provenance import media
 from provenance.models import (
     Action,
-    ChangeKind,
-    CheckResult,
     ContentLabel,
     HistoryEntry,
     Report,
@@ -37,15 +35,8 @@ from provenance.models import (
 
 # Re-exported (``as``): the browser test and provenance serve draw with these names.
 from provenance.report.overlay import KIND_COLOURS as KIND_COLOURS
-from provenance.report.overlay import (
-    PlacedArea,
-    ai_kind_regions,
-    drawn_labels,
-    kind_overlay,
-    label_style,
-    placed_areas,
-)
 from provenance.report.overlay import ai_regions as ai_regions
+from provenance.report.overlay import label_style, mark_picture
 from provenance.report.overlay import overlay as overlay
 from provenance.report.trustwords import (
     account_words,
@@ -166,6 +157,7 @@ ol.actions{padding-left:22px;margin:0}
 dl{grid-template-columns:1fr}dt{margin-top:6px}}
 """
 
+
 def _t(value: object, limit: int = 300) -> str:
     """Manifest text made inert: controls/bidi removed, bounded, HTML-escaped."""
     return escape(clean_text(value, max_length=limit) or "", quote=True)
@@ -181,13 +173,6 @@ def _picture(data: bytes | None, side: int) -> Image.Image | None:
     if not data:
         return None
     return media.decode_thumbnail(data, max_side=side)
-
-
-_KIND_LEGEND = {
-    ChangeKind.CONTENT: "content replaced or added by AI",
-    ChangeKind.DETAIL: "detail (texture, sharpness) changed by AI",
-    ChangeKind.TONE: "light or colour changed by AI",
-}
 
 
 class HtmlRenderer:
@@ -276,72 +261,25 @@ class HtmlRenderer:
             f'<figure><img src="{_data_uri(img)}" alt="The signed picture">'
             f"<figcaption>{caption}</figcaption></figure>"
         )
-        parts = placed_areas(report)
-        drawn = drawn_labels(parts)
-        kinds = ai_kind_regions(report, components=drawn)
-        undeclared = report.ai.undeclared_regions
-        if kinds or parts:
-            marked = kind_overlay(img, kinds, undeclared, parts)
-            legend = " &nbsp;".join(
-                f'<span class="swatch kind-{kind.value}"></span> {escape(_KIND_LEGEND[kind])}'
-                for kind in (ChangeKind.CONTENT, ChangeKind.DETAIL, ChangeKind.TONE)
-                if kind in kinds
-            )
-            if parts:
-                legend += " &nbsp;" if legend else ""
-                legend += " &nbsp;".join(self._part_legend(p) for p in parts)
-            if undeclared:
-                legend += (
-                    ' &nbsp;<span class="swatch undeclared"></span> change found outside '
-                    "the declared areas"
-                )
-            what = "the areas changed by AI coloured by kind of change" if kinds else ""
-            if parts:
-                what += (" and " if what else "") + "each placed part marked with its name"
+        marked = mark_picture(img, report)
+        if marked is not None:
             labels = "".join(
                 f'<span class="place-label part-{p.colour}" style="{label_style(p.regions)}">'
                 f"{_t(p.name, 60)}</span>"
-                for p in parts
+                for p in marked.parts
+            )
+            legend = " &nbsp;".join(
+                f'<span class="swatch {e.css}"></span> '
+                + (f"<strong>{_t(e.name, 60)}</strong>: " if e.name else "")
+                + escape(e.words)
+                for e in marked.legend
             )
             figures.append(
-                f'<figure><div class="marked"><img src="{_data_uri(marked)}" class="overlay" '
-                f'alt="The picture with {what}">{labels}</div>'
-                f'<figcaption class="legend">{legend}</figcaption></figure>'
-            )
-            return f'<div class="pics">{"".join(figures)}</div>'
-        regions = ai_regions(report, components=drawn)
-        if regions or undeclared:
-            marked = overlay(img, regions, undeclared)
-            legend = '<span class="swatch ai"></span> areas changed by AI'
-            if undeclared:
-                legend += (
-                    ' &nbsp;<span class="swatch undeclared"></span> change found outside '
-                    "the declared areas"
-                )
-            figures.append(
-                f'<figure><img src="{_data_uri(marked)}" alt="The picture with the areas '
-                f'changed by AI marked">'
+                f'<figure><div class="marked"><img src="{_data_uri(marked.image)}" '
+                f'class="overlay" alt="The picture with {marked.what}">{labels}</div>'
                 f'<figcaption class="legend">{legend}</figcaption></figure>'
             )
         return f'<div class="pics">{"".join(figures)}</div>'
-
-    def _part_legend(self, part: PlacedArea) -> str:
-        """A placed part's legend entry: its colour, name, what it is, and its check."""
-        what = "a part placed from another file" + (", made by AI" if part.ai else "")
-        placed = part.entry.placed
-        if placed is not None and placed.area_fraction is not None:
-            what += f", {percent(placed.area_fraction)} of the picture"
-        check = part.entry.placed_check
-        if check is not None:
-            what += {
-                CheckResult.CONSISTENT: "; consistent with the pixels",
-                CheckResult.INCONSISTENT: "; NOT consistent with the pixels",
-                CheckResult.COULD_NOT_CHECK: "; not checked against the pixels",
-            }[check.result]
-        return (
-            f'<span class="swatch part-{part.colour}"></span> '
-            f"<strong>{_t(part.name, 60)}</strong>: {escape(what)}"
-        )
 
     def _ai(self, report: Report) -> str:
         ai = report.ai

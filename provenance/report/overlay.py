@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from provenance.models import (
     Action,
     ChangeKind,
+    CheckResult,
     DigitalSourceType,
     Extent,
     ExtentMethod,
@@ -26,20 +27,25 @@ from provenance.models import (
     Report,
 )
 from provenance.sanitize import clean_text
+from provenance.wording import percent
 
 if TYPE_CHECKING:
     from PIL import Image
 
 __all__ = [
     "KIND_COLOURS",
+    "KIND_LEGEND",
     "MAX_DRAWN_PARTS",
     "PART_COLOURS",
+    "LegendEntry",
+    "MarkedPicture",
     "PlacedArea",
     "ai_kind_regions",
     "ai_regions",
     "drawn_labels",
     "kind_overlay",
     "label_style",
+    "mark_picture",
     "overlay",
     "placed_areas",
 ]
@@ -54,6 +60,13 @@ KIND_COLOURS = {
     ChangeKind.CONTENT: ((208, 0, 208), 115),
     ChangeKind.DETAIL: ((0, 150, 220), 115),
     ChangeKind.TONE: ((230, 150, 0), 70),
+}
+
+#: What each kind's colour means, in the legend under a marked picture.
+KIND_LEGEND = {
+    ChangeKind.CONTENT: "content replaced or added by AI",
+    ChangeKind.DETAIL: "detail (texture, sharpness) changed by AI",
+    ChangeKind.TONE: "light or colour changed by AI",
 }
 
 
@@ -289,3 +302,81 @@ def overlay(img: Image.Image, ai: Sequence[Region], undeclared: Sequence[Region]
         for region in regions:
             draw.rectangle(box(region), outline=(*colour, 255), width=line)
     return PILImage.alpha_composite(base, layer).convert("RGB")
+
+
+@dataclass(frozen=True, slots=True)
+class LegendEntry:
+    """One entry of the legend under a marked picture: a swatch and what it means."""
+
+    #: The swatch's CSS class: ``kind-content`` / ``kind-detail`` / ``kind-tone``,
+    #: ``part-<n>``, ``ai`` or ``undeclared``.
+    css: str
+    #: A placed part's name (cleaned manifest text; escaped where shown), else "".
+    name: str
+    #: What the colour marks, in plain words (ours).
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedPicture:
+    """A picture with the AI change drawn on it, its legend, and the parts it names."""
+
+    image: Image.Image
+    legend: tuple[LegendEntry, ...]
+    #: The placed parts drawn in it (each labelled over its area by the HTML report).
+    parts: tuple[PlacedArea, ...]
+    #: What is marked, for the picture's alternative text ("the areas changed by AI ...").
+    what: str
+
+
+def _part_words(part: PlacedArea) -> str:
+    """What a placed part is, its recorded area, and how its area compares with the pixels."""
+    words = "a part placed from another file" + (", made by AI" if part.ai else "")
+    placed = part.entry.placed
+    if placed is not None and placed.area_fraction is not None:
+        words += f", {percent(placed.area_fraction)} of the picture"
+    check = part.entry.placed_check
+    if check is not None:
+        words += {
+            CheckResult.CONSISTENT: "; consistent with the pixels",
+            CheckResult.INCONSISTENT: "; NOT consistent with the pixels",
+            CheckResult.COULD_NOT_CHECK: "; not checked against the pixels",
+        }[check.result]
+    return words
+
+
+_UNDECLARED_ENTRY = LegendEntry("undeclared", "", "change found outside the declared areas")
+
+
+def mark_picture(img: Image.Image, report: Report) -> MarkedPicture | None:
+    """``img`` (the report's picture) with where AI changed it, or None when nothing is marked.
+
+    The one place that decides what is drawn, so the HTML report and the compare
+    view of ``provenance serve`` show the same thing: each kind of AI change in its
+    colour, each placed part (``componentOf``) in its own colour and named in the
+    legend, change outside every declared area outlined in red.  A report whose AI
+    regions carry no kind (declared areas) gets the plain magenta boxes.
+    """
+    parts = tuple(placed_areas(report))
+    kinds = ai_kind_regions(report, components=drawn_labels(parts))
+    undeclared = report.ai.undeclared_regions
+    tail = (_UNDECLARED_ENTRY,) if undeclared else ()
+    if kinds or parts:
+        legend = tuple(
+            LegendEntry(f"kind-{kind.value}", "", KIND_LEGEND[kind])
+            for kind in (ChangeKind.CONTENT, ChangeKind.DETAIL, ChangeKind.TONE)
+            if kind in kinds
+        ) + tuple(LegendEntry(f"part-{p.colour}", p.name, _part_words(p)) for p in parts)
+        what = "the areas changed by AI coloured by kind of change" if kinds else ""
+        if parts:
+            what += (" and " if what else "") + "each placed part marked with its name"
+        return MarkedPicture(
+            kind_overlay(img, kinds, undeclared, parts), legend + tail, parts, what
+        )
+    regions = ai_regions(report, components=drawn_labels(parts))
+    if not (regions or undeclared):
+        return None
+    legend = ((LegendEntry("ai", "", "areas changed by AI"),) if regions else ()) + tail
+    return MarkedPicture(
+        overlay(img, regions, undeclared), legend, (), "the areas changed by AI marked"
+    )

@@ -29,6 +29,7 @@ from provenance.volume.policy import REPORT_COLUMNS, report_cells
 from provenance.wording import percent
 
 if TYPE_CHECKING:
+    from provenance.report.overlay import LegendEntry
     from provenance.volume.policy import PolicyResult
 
 #: Longest side of the pictures in the comparison.
@@ -51,6 +52,8 @@ class Compare:
     after: str
     after_marked: str | None
     before_title: str
+    #: What the marks in ``after_marked`` mean: the same legend as the report's picture.
+    legend: tuple[LegendEntry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +135,7 @@ def compare_pictures(report: Report) -> Compare | None:
     None when the file has no parent ingredient with a picture.
     """
     from provenance import media
-    from provenance.report.html import ai_regions, overlay
+    from provenance.report.overlay import mark_picture
 
     parent = _parent(report)
     if parent is None or not report.thumbnail:
@@ -143,16 +146,16 @@ def compare_pictures(report: Report) -> Compare | None:
         return None
     if before.size != after.size:
         before = before.convert("RGB").resize(after.size)
-    regions = ai_regions(report)
-    undeclared = report.ai.undeclared_regions
-    marked = overlay(after, regions, undeclared) if (regions or undeclared) else None
+    # Marked as the report's own picture is (kinds, placed parts by name, undeclared change).
+    marked = mark_picture(after, report)
     from provenance.sanitize import clean_text
 
     return Compare(
         before=_data_uri(before),
         after=_data_uri(after),
-        after_marked=_data_uri(marked) if marked is not None else None,
+        after_marked=_data_uri(marked.image) if marked is not None else None,
         before_title=clean_text(parent.title, max_length=120) or "the earlier version",
+        legend=marked.legend if marked is not None else (),
     )
 
 

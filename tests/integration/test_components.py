@@ -121,6 +121,25 @@ def test_a_placed_ai_sky_keeps_its_own_credentials_and_area(
     text = renderer_for("text").render([report])
     assert own in text and "signed in the name of Imagine AI" in text
 
+    # provenance serve's before/after view marks the sky as the report does: in its
+    # part colour (not the plain AI magenta), named in the legend under the slider.
+    import base64
+
+    from provenance.report.overlay import PART_COLOURS
+    from provenance.serve.results import compare_pictures
+
+    compare = compare_pictures(report)
+    assert compare is not None and compare.after_marked is not None
+    assert [(e.css, e.name) for e in compare.legend] == [("part-0", "sky")]
+    assert "made by AI" in compare.legend[0].words
+    marked = Image.open(io.BytesIO(base64.b64decode(compare.after_marked.split(",", 1)[1])))
+    after = Image.open(io.BytesIO(base64.b64decode(compare.after.split(",", 1)[1])))
+    box = (marked.width // 3, 2, 2 * marked.width // 3, int(marked.height * SKY_SHARE) - 4)
+    tint = np.asarray(marked.crop(box), np.float32) - np.asarray(after.crop(box), np.float32)
+    green = np.array(PART_COLOURS[0], np.float32) - np.asarray(after.crop(box), np.float32)
+    # The sky is blended towards the part's green, not towards magenta.
+    assert float((tint * green).sum()) > 0 and tint[..., 1].mean() > tint[..., 0].mean()
+
 
 def test_a_declared_mask_gives_the_placed_area(
     hybrid: dict[str, Path], dev_identity: tuple[object, bytes]
