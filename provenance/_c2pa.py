@@ -22,6 +22,7 @@ import c2pa
 
 from provenance.errors import InputError, OperationError, TimestampError
 from provenance.labels import CREATED_ASSERTION_LABELS, SIDECAR_SUFFIX
+from provenance.memory_cap import data_ceiling, input_size
 from provenance.sanitize import clean_text
 from provenance.store import StoreData, parse_store
 
@@ -223,36 +224,36 @@ def read_credentials(
 
     Never raises for bad credentials: absence, remote-only, malformed and
     unsupported are outcomes.  Raises :class:`InputError` only when our own
-    settings (trust anchors) are unusable.
+    settings (trust anchors) are unusable.  Runs under :mod:`provenance.memory_cap`.
     """
     ctx = _context(options)
-    try:
-        reader = c2pa.Reader(mime, stream, sidecar, context=ctx)
-    except c2pa.C2paError as exc:
-        return _classify_read_error(exc)
-    try:
-        with reader:
-            raw = json.loads(reader.json())
-            state = reader.get_validation_state()
-            store = parse_store(raw, state=state)
-            thumbs = (
-                _collect_thumbnails(reader, store)
-                if options is None or options.want_thumbnails
-                else {}
-            )
-            store_bytes = (
-                _store_bytes(reader, store.active_label)
-                if options is not None
-                and options.want_store_bytes
-                and state in ("Valid", "Trusted")
-                else None
-            )
-    except c2pa.C2paError as exc:
-        return _classify_read_error(exc)
-    except (ValueError, TypeError, RecursionError) as exc:
-        return ReadResult(
-            ReadOutcome.MALFORMED, message=f"unreadable manifest data ({type(exc).__name__})"
-        )
+    with data_ceiling(input_size(stream, sidecar)):  # hostile lengths: provenance.memory_cap
+        try:
+            reader = c2pa.Reader(mime, stream, sidecar, context=ctx)
+        except c2pa.C2paError as exc:
+            return _classify_read_error(exc)
+        try:
+            with reader:
+                raw = json.loads(reader.json())
+                state = reader.get_validation_state()
+                store = parse_store(raw, state=state)
+                thumbs = (
+                    _collect_thumbnails(reader, store)
+                    if options is None or options.want_thumbnails
+                    else {}
+                )
+                store_bytes = (
+                    _store_bytes(reader, store.active_label)
+                    if options is not None
+                    and options.want_store_bytes
+                    and state in ("Valid", "Trusted")
+                    else None
+                )
+        except c2pa.C2paError as exc:
+            return _classify_read_error(exc)
+        except (ValueError, TypeError, RecursionError, MemoryError) as exc:
+            message = f"unreadable manifest data ({type(exc).__name__})"
+            return ReadResult(ReadOutcome.MALFORMED, message=message)
     return ReadResult(ReadOutcome.FOUND, store=store, thumbnails=thumbs, store_bytes=store_bytes)
 
 

@@ -30,6 +30,7 @@ FOUNDATIONS = frozenset(
         "provenance.store",
         "provenance.wording",
         "provenance.outputs",
+        "provenance.memory_cap",
     }
 )
 
