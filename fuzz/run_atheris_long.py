@@ -33,6 +33,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 STATUS = re.compile(r"^#(\d+)\s+\S+\s+cov: (\d+) ft: (\d+) corp: (\d+)/(\S+)")
 FINAL = re.compile(r"^stat::number_of_executed_units: (\d+)")
+#: libFuzzer's line naming the input it saved (this process's own finding).
+WRITTEN = re.compile(r"Test unit written to (\S+)")
 
 
 @dataclass(slots=True)
@@ -74,23 +76,23 @@ def _one_process(
         f"-runs={budget}", f"-max_total_time={seconds_left}",
         f"-artifact_prefix={artifacts}/", str(corpus),
     ]  # fmt: skip
-    before = set(artifacts.iterdir())
     started = time.monotonic()
     with log.open("w") as sink:
         proc.returncode = subprocess.run(
             command, stdout=sink, stderr=subprocess.STDOUT, check=False
         ).returncode
     proc.seconds = time.monotonic() - started
-    last_status, final = 0, None
+    last_status, final, new = 0, None, []
     for line in log.read_text(errors="replace").splitlines():
-        if match := STATUS.match(line):
+        if match := WRITTEN.search(line):
+            new.append(Path(match[1]).name)
+        elif match := STATUS.match(line):
             last_status = int(match[1])
             with run.lock:
                 run.coverage = (int(match[2]), int(match[3]), int(match[4]))
         elif match := FINAL.match(line):
             final = int(match[1])
     proc.executions = final if final is not None else last_status
-    new = sorted(p.name for p in set(artifacts.iterdir()) - before)
     proc.finding = ", ".join(new) or None
     _drop_from_corpus(corpus, {name.split("-", 1)[-1] for name in new})
 
