@@ -20,7 +20,8 @@ Coverage is of the Python code of ``provenance`` (instrumented on import);
 c2pa-rs is not instrumented, so its branches do not guide the search.
 
 Examples: ``nice -n 19 python fuzz/atheris_fuzz.py verify -max_total_time=3600 -rss_limit_mb=1024
--artifact_prefix=fuzz/out/ fuzz/out/corpus-verify`` (a long run, docs/security.md);
+-artifact_prefix=fuzz/out/ fuzz/out/corpus-verify``; a long run that goes on past findings,
+with workers on one corpus: ``fuzz/run_atheris_long.py`` (docs/security.md);
 CI runs a bounded one (tests/fuzz/test_atheris.py).  Copy a crash file to
 tests/regressions/ (with an image suffix) and it becomes a regression test.
 """
