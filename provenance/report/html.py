@@ -33,9 +33,8 @@ from provenance.models import (
     Verdict,
 )
 
-# Re-exported (``as``): the browser test and provenance serve draw with these names.
+# Re-exported (``as``): the browser and renderer tests draw with these names.
 from provenance.report.overlay import KIND_COLOURS as KIND_COLOURS
-from provenance.report.overlay import ai_regions as ai_regions
 from provenance.report.overlay import label_style, mark_picture
 from provenance.report.overlay import overlay as overlay
 from provenance.report.trustwords import (

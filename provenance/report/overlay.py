@@ -358,7 +358,8 @@ def mark_picture(img: Image.Image, report: Report) -> MarkedPicture | None:
     regions carry no kind (declared areas) gets the plain magenta boxes.
     """
     parts = tuple(placed_areas(report))
-    kinds = ai_kind_regions(report, components=drawn_labels(parts))
+    drawn = drawn_labels(parts)
+    kinds = ai_kind_regions(report, components=drawn)
     undeclared = report.ai.undeclared_regions
     tail = (_UNDECLARED_ENTRY,) if undeclared else ()
     if kinds or parts:
@@ -373,7 +374,7 @@ def mark_picture(img: Image.Image, report: Report) -> MarkedPicture | None:
         return MarkedPicture(
             kind_overlay(img, kinds, undeclared, parts), legend + tail, parts, what
         )
-    regions = ai_regions(report, components=drawn_labels(parts))
+    regions = ai_regions(report, components=drawn)
     if not (regions or undeclared):
         return None
     legend = ((LegendEntry("ai", "", "areas changed by AI"),) if regions else ()) + tail
